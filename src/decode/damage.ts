@@ -35,7 +35,12 @@ export interface Damage {
 
 /** Damage kinds after which the rest of the input is not read. */
 export function stopsReading(kind: DamageKind): boolean {
-  return kind === "cut-length" || kind === "truncated-record" || kind === "length-beyond-file" || kind === "negative-length";
+  return (
+    kind === "cut-length" ||
+    kind === "truncated-record" ||
+    kind === "length-beyond-file" ||
+    kind === "negative-length"
+  );
 }
 
 /** "file:offset: message" for logs and the closing summary. */

@@ -88,7 +88,8 @@ export interface RecordContext {
 
 /** Picks the payload in the forwarder's precedence order (JSON-OUTPUT.md §2.1), then the unexported ones. */
 function classify(msg: CbEventMsg): { kind: EventKind; payload: unknown } {
-  if (msg.process !== undefined) return { kind: msg.process.created ? "procstart" : "procend", payload: msg.process };
+  if (msg.process !== undefined)
+    return { kind: msg.process.created ? "procstart" : "procend", payload: msg.process };
   if (msg.modload !== undefined) return { kind: "modload", payload: msg.modload };
   if (msg.filemod !== undefined) return { kind: "filemod", payload: msg.filemod };
   if (msg.networkv2 !== undefined) return { kind: "netconnv2", payload: msg.networkv2 };
@@ -96,7 +97,10 @@ function classify(msg: CbEventMsg): { kind: EventKind; payload: unknown } {
   if (msg.regmod !== undefined) return { kind: "regmod", payload: msg.regmod };
   if (msg.childproc !== undefined) return { kind: "childproc", payload: msg.childproc };
   if (msg.crossproc !== undefined) {
-    return { kind: msg.crossproc.open !== undefined ? "crossprocopen" : "remotethread", payload: msg.crossproc };
+    return {
+      kind: msg.crossproc.open !== undefined ? "crossprocopen" : "remotethread",
+      payload: msg.crossproc,
+    };
   }
   if (msg.emet !== undefined) return { kind: "emet", payload: msg.emet };
   if (msg.scriptexe !== undefined) return { kind: "filelessscript", payload: msg.scriptexe };
@@ -119,14 +123,24 @@ export function toSensorEvent(msg: CbEventMsg, context: RecordContext = {}, offs
   const { kind, payload } = classify(msg);
   const endpoint = msg.env?.endpoint;
   let sensorId = context.sensorId ?? 0;
-  let sensorIdSource: SensorIdSource = context.sensorId === undefined ? "unknown" : (context.sensorIdSource ?? "option");
+  let sensorIdSource: SensorIdSource =
+    context.sensorId === undefined ? "unknown" : (context.sensorIdSource ?? "option");
   let computerName = context.computerName ?? "";
   if (endpoint !== undefined) {
     sensorId = endpoint.SensorId ?? 0;
     sensorIdSource = "env";
     computerName = endpoint.SensorHostName ?? "";
   }
-  return { kind, payload, msg, sensorId, sensorIdSource, computerName, file: context.file, offset } as SensorEvent;
+  return {
+    kind,
+    payload,
+    msg,
+    sensorId,
+    sensorIdSource,
+    computerName,
+    file: context.file,
+    offset,
+  } as SensorEvent;
 }
 
 export type DecodeResult = { ok: true; event: SensorEvent } | { ok: false; damage: Damage };

@@ -95,7 +95,13 @@ export class Framer {
     this.pending = Buffer.alloc(0);
   }
 
-  private stop(damages: Damage[], kind: Damage["kind"], offset: number, len: number, available: number): void {
+  private stop(
+    damages: Damage[],
+    kind: Damage["kind"],
+    offset: number,
+    len: number,
+    available: number,
+  ): void {
     const why =
       kind === "negative-length"
         ? `length prefix 0x${len.toString(16)} is negative as a signed 32-bit value`
@@ -105,13 +111,22 @@ export class Framer {
     this.pending = Buffer.alloc(0);
   }
 
-  private damage(kind: Damage["kind"], offset: number, expected: number, available: number, message: string): Damage {
+  private damage(
+    kind: Damage["kind"],
+    offset: number,
+    expected: number,
+    available: number,
+    message: string,
+  ): Damage {
     return { kind, file: this.file, offset, expected, available, message };
   }
 }
 
 /** Frames a whole buffer (a bus bundle or a zip member). */
-export function frameBuffer(buf: Buffer, options: FramerOptions = {}): { frames: Frame[]; damages: Damage[] } {
+export function frameBuffer(
+  buf: Buffer,
+  options: FramerOptions = {},
+): { frames: Frame[]; damages: Damage[] } {
   const framer = new Framer(options);
   const frames: Frame[] = [];
   const damages: Damage[] = [];

@@ -55,7 +55,9 @@ function validSequence(buf: Buffer, i: number, end: number, b0: number): number 
     const lo = b0 === 0xf0 ? 0x90 : 0x80;
     const hi = b0 === 0xf4 ? 0x8f : 0xbf;
     if (!cont(1, lo, hi) || !cont(2) || !cont(3)) return -1;
-    return ((b0 & 0x07) << 18) | ((buf[i + 1] & 0x3f) << 12) | ((buf[i + 2] & 0x3f) << 6) | (buf[i + 3] & 0x3f);
+    return (
+      ((b0 & 0x07) << 18) | ((buf[i + 1] & 0x3f) << 12) | ((buf[i + 2] & 0x3f) << 6) | (buf[i + 3] & 0x3f)
+    );
   }
   return -1;
 }

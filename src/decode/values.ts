@@ -51,7 +51,11 @@ export function swapPort(value: number): number {
 }
 
 /** IPv6 text of a CbIpAddr (§2.7), with Go's canonical form; IPv4 when not flagged IPv6. */
-export function ipAddrText(addr: { bIsIpv6?: boolean; ipv4Address?: number; ipv6High?: bigint; ipv6Low?: bigint; ipv6Scope?: string } | undefined): string {
+export function ipAddrText(
+  addr:
+    | { bIsIpv6?: boolean; ipv4Address?: number; ipv6High?: bigint; ipv6Low?: bigint; ipv6Scope?: string }
+    | undefined,
+): string {
   if (addr === undefined) return "0.0.0.0";
   if (!addr.bIsIpv6) return ipv4FromLittleEndian(addr.ipv4Address ?? 0);
   const bytes = Buffer.alloc(16);
@@ -84,7 +88,13 @@ export function ipv6Text(bytes: Uint8Array): string {
     i = j;
   }
   if (bestStart < 0) return groups.map((g) => g.toString(16)).join(":");
-  const head = groups.slice(0, bestStart).map((g) => g.toString(16)).join(":");
-  const tail = groups.slice(bestStart + bestLen).map((g) => g.toString(16)).join(":");
+  const head = groups
+    .slice(0, bestStart)
+    .map((g) => g.toString(16))
+    .join(":");
+  const tail = groups
+    .slice(bestStart + bestLen)
+    .map((g) => g.toString(16))
+    .join(":");
   return `${head}::${tail}`;
 }

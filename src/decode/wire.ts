@@ -145,7 +145,8 @@ export class WireReader {
   }
 
   private advance(n: number): void {
-    if (this.pos + n > this.buf.length) throw new ProtobufError(`field runs past the end at byte ${this.pos}`);
+    if (this.pos + n > this.buf.length)
+      throw new ProtobufError(`field runs past the end at byte ${this.pos}`);
     this.pos += n;
   }
 
@@ -161,18 +162,27 @@ export class WireReader {
       if (pos >= len) throw this.truncated();
       b = buf[pos++];
       lo |= (b & 0x7f) << shift;
-      if (b < 0x80) return this.setVarint(lo, 0, pos);
+      if (b < 0x80) {
+        this.setVarint(lo, 0, pos);
+        return;
+      }
     }
     if (pos >= len) throw this.truncated();
     b = buf[pos++];
     lo |= (b & 0x7f) << 28;
     hi = (b & 0x7f) >> 4;
-    if (b < 0x80) return this.setVarint(lo, hi, pos);
+    if (b < 0x80) {
+      this.setVarint(lo, hi, pos);
+      return;
+    }
     for (let shift = 3; shift < 32; shift += 7) {
       if (pos >= len) throw this.truncated();
       b = buf[pos++];
       hi |= (b & 0x7f) << shift;
-      if (b < 0x80) return this.setVarint(lo, hi, pos);
+      if (b < 0x80) {
+        this.setVarint(lo, hi, pos);
+        return;
+      }
     }
     throw new ProtobufError(`varint longer than 10 bytes at byte ${this.pos}`);
   }

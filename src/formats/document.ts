@@ -15,7 +15,17 @@ export class RawNumber {
  * string · safe integer (number) · 64-bit integer (bigint) · boolean · null · float time · verbatim number ·
  * raw bytes (Buffer: base64 in JSON) · array · nested document.
  */
-export type Value = string | number | bigint | boolean | null | FloatValue | RawNumber | Buffer | Value[] | Doc;
+export type Value =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | FloatValue
+  | RawNumber
+  | Buffer
+  | Value[]
+  | Doc;
 
 export interface Doc {
   [key: string]: Value;

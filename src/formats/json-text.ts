@@ -2,6 +2,7 @@
 import { type Doc, FloatValue, isDoc, RawNumber, sortedKeys, type Value } from "./document.js";
 
 // Characters Go escapes, plus every UTF-16 surrogate (lone ones stand for invalid UTF-8 bytes).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
 const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
 const HEX = "0123456789abcdef";
 
