@@ -27,7 +27,15 @@ const TEXT_BYTES = new Set([
 ]);
 
 const WIRE = { int32: 0, uint32: 0, int64: 0, uint64: 0, bool: 0, string: 2, bytes: 2 };
-const TS = { int32: "number", uint32: "number", int64: "bigint", uint64: "bigint", bool: "boolean", string: "string", bytes: "Buffer" };
+const TS = {
+  int32: "number",
+  uint32: "number",
+  int64: "bigint",
+  uint64: "bigint",
+  bool: "boolean",
+  string: "string",
+  bytes: "Buffer",
+};
 
 const messages = [];
 const enums = [];
@@ -58,16 +66,20 @@ for (const e of enums) {
 }
 
 function fieldKind(msg, f) {
-  if (f.resolvedType instanceof protobuf.Type) return { kind: "message", ts: tsName(f.resolvedType), wire: 2 };
+  if (f.resolvedType instanceof protobuf.Type)
+    return { kind: "message", ts: tsName(f.resolvedType), wire: 2 };
   if (f.resolvedType instanceof protobuf.Enum) return { kind: "enum", ts: "number", wire: 0 };
-  if (f.type === "bytes" && TEXT_BYTES.has(`${msg.name}.${f.name}`)) return { kind: "string", ts: "string", wire: 2 };
+  if (f.type === "bytes" && TEXT_BYTES.has(`${msg.name}.${f.name}`))
+    return { kind: "string", ts: "string", wire: 2 };
   if (!(f.type in TS)) throw new Error(`unsupported type ${f.type} in ${msg.name}.${f.name}`);
   return { kind: f.type, ts: TS[f.type], wire: WIRE[f.type] };
 }
 
 for (const msg of messages) {
   const name = tsName(msg);
-  out.push(`/** Message ${msg.fullName.slice(1)}; absent optional fields are \`undefined\` (proto2 presence). */`);
+  out.push(
+    `/** Message ${msg.fullName.slice(1)}; absent optional fields are \`undefined\` (proto2 presence). */`,
+  );
   out.push(`export interface ${name} {`);
   for (const f of msg.fieldsArray) {
     const k = fieldKind(msg, f);
@@ -80,7 +92,8 @@ for (const msg of messages) {
   out.push("");
   out.push(`export function decode${name}(r: WireReader, end: number): ${name} {`);
   // Required fields start undefined too; decodeEventMessage rejects a message that lacks them.
-  const initial = (f) => (f.repeated ? "[]" : f.required ? `undefined as unknown as ${fieldKind(msg, f).ts}` : "undefined");
+  const initial = (f) =>
+    f.repeated ? "[]" : f.required ? `undefined as unknown as ${fieldKind(msg, f).ts}` : "undefined";
   const init = msg.fieldsArray.map((f) => `${f.name}: ${initial(f)}`).join(", ");
   out.push(`  const m: ${name} = { ${init} };`);
   out.push("  while (r.pos < end) {");
@@ -112,13 +125,19 @@ for (const msg of messages) {
 
 out.push("const reader = new WireReader(Buffer.alloc(0));");
 out.push("");
-out.push("/** Decodes one serialized CbEventMsg; throws ProtobufError on malformed input or missing required fields. */");
+out.push(
+  "/** Decodes one serialized CbEventMsg; throws ProtobufError on malformed input or missing required fields. */",
+);
 out.push("export function decodeEventMessage(payload: Buffer): CbEventMsg {");
 out.push("  reader.reset(payload);");
 out.push("  const msg = decodeCbEventMsg(reader, payload.length);");
 out.push("  if (reader.pos !== payload.length) throw new ProtobufError(`message overran its length`);");
-out.push('  if ((msg.header as CbHeaderMsg | undefined) === undefined) throw new ProtobufError("required field CbEventMsg.header is missing");');
-out.push('  if ((msg.header.version as number | undefined) === undefined) throw new ProtobufError("required field CbHeaderMsg.version is missing");');
+out.push(
+  '  if ((msg.header as CbHeaderMsg | undefined) === undefined) throw new ProtobufError("required field CbEventMsg.header is missing");',
+);
+out.push(
+  '  if ((msg.header.version as number | undefined) === undefined) throw new ProtobufError("required field CbHeaderMsg.version is missing");',
+);
 out.push("  return msg;");
 out.push("}");
 writeFileSync(outPath, `${out.join("\n")}\n`);

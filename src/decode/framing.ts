@@ -6,14 +6,18 @@ import type { Damage } from "./damage.js";
 /** One framed record: its payload and the byte offset of its length prefix in the input. */
 export interface Frame {
   offset: number;
+  /** Position of the record in the input, counting from 0 (damaged records included). */
+  index: number;
   payload: Buffer;
 }
 
 export interface FramerOptions {
   /** Lengths above this are taken as corruption (ARCHIVE.md §5.4 D4 guard). Default 64 MiB. */
-  maxRecordBytes?: number;
+  maxRecordBytes?: number | undefined;
   /** Named in damage reports. */
-  file?: string;
+  file?: string | undefined;
+  /** Input offset of the first byte pushed (when resuming a file part-way). */
+  startOffset?: number | undefined;
 }
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -24,12 +28,14 @@ export class Framer {
   /** Input offset of pending[0]. */
   private base = 0;
   private stopped = false;
+  private count = 0;
   private readonly maxRecordBytes: number;
   private readonly file: string | undefined;
 
   constructor(options: FramerOptions = {}) {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.file = options.file;
+    this.base = options.startOffset ?? 0;
   }
 
   /** True once damage made the rest of the input unreadable (nothing more will be framed). */
@@ -59,10 +65,13 @@ export class Framer {
       }
       if (buf.length - pos - 4 < len) break;
       if (len === 0) {
-        damages.push(this.damage("zero-length", offset, 0, 0, "zero-length record (no CbEventMsg header)"));
+        const damage = this.damage("zero-length", offset, 0, 0, "zero-length record (no CbEventMsg header)");
+        damage.index = this.count;
+        damages.push(damage);
       } else {
-        frames.push({ offset, payload: buf.subarray(pos + 4, pos + 4 + len) });
+        frames.push({ offset, index: this.count, payload: buf.subarray(pos + 4, pos + 4 + len) });
       }
+      this.count++;
       pos += 4 + len;
     }
     this.base += pos;

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The cbexport command: picks the sub-command, maps errors to exit statuses (2 usage, 1 fatal).
+import { convertCommand } from "./convert.js";
+import { exportCommand } from "./export.js";
+import { UsageError } from "./options.js";
+import { CONVERT_HELP, EXPORT_HELP, MAIN_HELP } from "./usage.js";
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  export: exportCommand,
+  convert: convertCommand,
+};
+
+const HELP: Record<string, string> = { export: EXPORT_HELP, convert: CONVERT_HELP };
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    const topic = command === "help" ? args[0] : undefined;
+    process.stdout.write(topic !== undefined && HELP[topic] !== undefined ? HELP[topic] : MAIN_HELP);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    process.stderr.write(`cbexport: unknown command "${command}"\n\n${MAIN_HELP}`);
+    return 2;
+  }
+  try {
+    return await run(args);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`cbexport ${command}: ${(err as Error).message}\nSee: cbexport help ${command}\n`);
+      return 2;
+    }
+    process.stderr.write(`cbexport ${command}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+// Stdout closed early (e.g. `cbexport export ... | head`) is not an error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`cbexport: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,136 @@
+// Archive files on disk (ARCHIVE.md §2–§3): finding them, naming their sensor, and reading their records as
+// batches of typed events with damage reports. Files are read in chunks; memory does not grow with file size.
+import type { Dirent } from "node:fs";
+import { lstat, open, readdir } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Damage } from "../decode/damage.js";
+import { decodeRecord, type RecordContext, type SensorEvent } from "../decode/event.js";
+import { type Frame, Framer } from "../decode/framing.js";
+
+export interface ArchiveFile {
+  path: string;
+  /** Sensor id from the name of the folder that holds the file; undefined when it is not an int32. */
+  sensorId: number | undefined;
+}
+
+/** Records of one chunk of a file: events and damage in input order, and how far the file was consumed. */
+export interface RecordBatch {
+  events: SensorEvent[];
+  damages: Damage[];
+  /** Offset just past the last complete record seen so far. */
+  consumed: number;
+  /** Number of records framed in this batch (events + decode damage). */
+  records: number;
+}
+
+export interface ReadOptions {
+  /** Identity for records without `env` when the folder gives none (the --sensor-id option). */
+  sensorId?: number | undefined;
+  maxRecordBytes?: number | undefined;
+  /** Bytes read per chunk (default 1 MiB). */
+  chunkBytes?: number | undefined;
+  /** Where to start reading (a checkpoint); default 0. */
+  startOffset?: number | undefined;
+}
+
+const INT32_TEXT = /^-?\d{1,10}$/;
+
+/** Sensor id named by a folder, if the name is a base-10 int32 (ARCHIVE.md §2 rule 2). */
+export function sensorIdFromFolder(folder: string): number | undefined {
+  if (!INT32_TEXT.test(folder)) return undefined;
+  const id = Number(folder);
+  return id >= -2147483648 && id <= 2147483647 ? id : undefined;
+}
+
+/**
+ * Every regular file under the given paths (a path may itself be a file), sorted by path bytes so output
+ * is deterministic. Symlinks are not followed (no loops). Throws for a path that does not exist.
+ */
+export async function listArchiveFiles(paths: readonly string[]): Promise<ArchiveFile[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await lstat(path);
+    if (info.isDirectory()) await walk(path, files);
+    else if (info.isFile()) files.push(path);
+    else throw new Error(`${path} is neither a file nor a folder`);
+  }
+  files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return files.map((path) => ({ path, sensorId: sensorIdFromFolder(basename(dirname(path))) }));
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    // A folder removed while walking is not an error: there is nothing left to read in it.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await walk(path, out);
+    else if (entry.isFile()) out.push(path);
+  }
+}
+
+/** The context that names the sensor of every record in a file (folder first, then the option). */
+export function fileContext(file: ArchiveFile, options: ReadOptions): RecordContext {
+  if (file.sensorId !== undefined)
+    return { sensorId: file.sensorId, sensorIdSource: "folder", file: file.path };
+  if (options.sensorId !== undefined)
+    return { sensorId: options.sensorId, sensorIdSource: "option", file: file.path };
+  return { file: file.path };
+}
+
+/** Reads one archive file as batches of decoded records (one batch per chunk read). */
+export async function* readArchiveFile(
+  file: ArchiveFile,
+  options: ReadOptions = {},
+): AsyncGenerator<RecordBatch> {
+  const context = fileContext(file, options);
+  const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  const start = options.startOffset ?? 0;
+  const framer = new Framer({ file: file.path, maxRecordBytes: options.maxRecordBytes, startOffset: start });
+  const handle = await open(file.path, "r");
+  try {
+    let position = start;
+    for (;;) {
+      // A fresh buffer per read: frames (and decoded binary fields) are views into it.
+      const chunk = Buffer.allocUnsafe(chunkBytes);
+      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const frames: Frame[] = [];
+      const damages: Damage[] = [];
+      framer.push(chunk.subarray(0, bytesRead), frames, damages);
+      yield decodeFrames(frames, damages, context, framer.consumed);
+      if (framer.isStopped) return;
+    }
+    const damages: Damage[] = [];
+    framer.end(damages);
+    if (damages.length > 0) yield { events: [], damages, consumed: framer.consumed, records: 0 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Decodes framed records; decode failures join the framing damage, ordered by offset. */
+export function decodeFrames(
+  frames: Frame[],
+  damages: Damage[],
+  context: RecordContext,
+  consumed: number,
+): RecordBatch {
+  const events: SensorEvent[] = [];
+  for (const frame of frames) {
+    const result = decodeRecord(frame.payload, context, frame.offset);
+    if (result.ok) events.push(result.event);
+    else {
+      result.damage.index = frame.index;
+      damages.push(result.damage);
+    }
+  }
+  if (damages.length > 1) damages.sort((a, b) => a.offset - b.offset);
+  return { events, damages, consumed, records: frames.length };
+}
