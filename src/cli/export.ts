@@ -1,27 +1,62 @@
 // `cbexport export [options] PATH...`
+import { unlink } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { exportFiles } from "../pipeline/export.js";
-import { listArchiveFiles } from "../sources/archive.js";
+import { type ArchiveFile, listArchiveFiles } from "../sources/archive.js";
+import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
 import { FORMAT_OPTION_SPECS, integerOption, UsageError } from "./options.js";
 import { closeRun, openRun } from "./run-output.js";
 import { EXPORT_HELP } from "./usage.js";
 
 export async function exportCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: FORMAT_OPTION_SPECS, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...FORMAT_OPTION_SPECS,
+      auto: { type: "boolean", short: "A" },
+      "archive-properties": { type: "string" },
+      remove: { type: "boolean" },
+      "remove-damaged": { type: "boolean" },
+    },
+    allowPositionals: true,
+  });
   if (values.help) {
     process.stdout.write(EXPORT_HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError("export needs at least one archive file or folder");
+  const paths = [...positionals];
+  if (values.auto || values["archive-properties"] !== undefined) {
+    try {
+      paths.push(await archiveLocation(values["archive-properties"] ?? DEFAULT_ARCHIVE_PROPERTIES));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (paths.length === 0)
+    throw new UsageError("export needs at least one archive file or folder (or --auto)");
+  if (values["remove-damaged"] && !values.remove) throw new UsageError("--remove-damaged goes with --remove");
   const sensorId = integerOption("sensor-id", values["sensor-id"], -2147483648, 2147483647);
   const maxRecordBytes = integerOption("max-record-bytes", values["max-record-bytes"], 1, 2147483647);
   let files: Awaited<ReturnType<typeof listArchiveFiles>>;
   try {
-    files = await listArchiveFiles(positionals);
+    files = await listArchiveFiles(paths);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const run = await openRun(values);
-  await exportFiles(files, run.formatter, run.writer, run.summary, { sensorId, maxRecordBytes });
+  const removeDamaged = values["remove-damaged"] ?? false;
+  // Called only once every line of the file is durably written (exportFiles flushes first).
+  const afterFile = values.remove
+    ? async (file: ArchiveFile, damaged: boolean) => {
+        if (damaged && !removeDamaged) {
+          process.stderr.write(
+            `cbexport: kept ${file.path}: it had damaged records (--remove-damaged deletes it)\n`,
+          );
+          return;
+        }
+        await unlink(file.path);
+      }
+    : undefined;
+  await exportFiles(files, run.formatter, run.writer, run.summary, { sensorId, maxRecordBytes, afterFile });
   return closeRun(run);
 }

@@ -48,6 +48,15 @@ of records without one comes from the name of the folder holding the file (e.g. 
 Example:
   cbexport export --output events.json /var/cb/archive
 
+Archive options:
+  -A, --auto                     read the archive folder from /etc/cb/datastore/archive.properties
+                                 (cbfs-http.log-archive.filesystem.location), e.g. cbexport export --auto
+  --archive-properties FILE      the same from another properties file,
+                                 e.g. --archive-properties /tmp/archive.properties
+  --remove                       delete each archive file once all its records are written and flushed to
+                                 every output; a file with damaged records is kept, e.g. --remove
+  --remove-damaged               with --remove, delete damaged files too (their good records are exported)
+
 ${FORMAT_OPTIONS}`;
 
 export const CONVERT_HELP = `Usage: cbexport convert --routing-key KEY [options] FILE...

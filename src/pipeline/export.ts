@@ -31,7 +31,10 @@ export function emitEvent(
   return pending;
 }
 
-/** Exports every record of the files, in order. `afterFile` runs once a file's lines are durably written. */
+/**
+ * Exports every record of the files, in order. `afterFile` runs once a file's lines are durably written;
+ * `damaged` says whether any of its records was damaged or could not be formatted.
+ */
 export async function exportFiles(
   files: readonly ArchiveFile[],
   formatter: EventFormatter,
@@ -41,7 +44,7 @@ export async function exportFiles(
 ): Promise<void> {
   for (const file of files) {
     summary.files++;
-    const damagedBefore = summary.damaged;
+    const troubleBefore = summary.damaged + summary.totalFailed();
     let consumed = 0;
     for await (const batch of readArchiveFile(file, options)) {
       summary.records += batch.records;
@@ -55,7 +58,7 @@ export async function exportFiles(
     summary.bytes += consumed;
     if (options.afterFile !== undefined) {
       await writer.flush();
-      await options.afterFile(file, summary.damaged > damagedBefore);
+      await options.afterFile(file, summary.damaged + summary.totalFailed() > troubleBefore);
     }
   }
   await writer.flush();

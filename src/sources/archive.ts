@@ -55,7 +55,8 @@ export async function listArchiveFiles(paths: readonly string[]): Promise<Archiv
     else throw new Error(`${path} is neither a file nor a folder`);
   }
   files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return files.map((path) => ({ path, sensorId: sensorIdFromFolder(basename(dirname(path))) }));
+  const unique = files.filter((path, i) => i === 0 || path !== files[i - 1]);
+  return unique.map((path) => ({ path, sensorId: sensorIdFromFolder(basename(dirname(path))) }));
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {
