@@ -1,10 +1,11 @@
 // `cbexport export [options] PATH...`
-import { unlink } from "node:fs/promises";
+import { stat, unlink } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { exportFiles } from "../pipeline/export.js";
 import { type ArchiveFile, listArchiveFiles } from "../sources/archive.js";
 import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
 import { FORMAT_OPTION_SPECS, integerOption, UsageError } from "./options.js";
+import { showExportProgress } from "./progress.js";
 import { closeRun, openRun } from "./run-output.js";
 import { EXPORT_HELP } from "./usage.js";
 
@@ -57,6 +58,18 @@ export async function exportCommand(args: string[]): Promise<number> {
         await unlink(file.path);
       }
     : undefined;
-  await exportFiles(files, run.formatter, run.writer, run.summary, { sensorId, maxRecordBytes, afterFile });
+  const totalBytes = process.stderr.isTTY ? await sizeOf(files) : 0;
+  const stopProgress = showExportProgress(run.summary, files.length, totalBytes);
+  try {
+    await exportFiles(files, run.formatter, run.writer, run.summary, { sensorId, maxRecordBytes, afterFile });
+  } finally {
+    stopProgress();
+  }
   return closeRun(run);
+}
+
+async function sizeOf(files: readonly ArchiveFile[]): Promise<number> {
+  let total = 0;
+  for (const file of files) total += (await stat(file.path).catch(() => ({ size: 0 }))).size;
+  return total;
 }

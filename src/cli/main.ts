@@ -2,15 +2,24 @@
 // The cbexport command: picks the sub-command, maps errors to exit statuses (2 usage, 1 fatal).
 import { convertCommand } from "./convert.js";
 import { exportCommand } from "./export.js";
+import { followCommand } from "./follow.js";
+import { GENERATE_HELP, generateCommand } from "./generate.js";
 import { UsageError } from "./options.js";
-import { CONVERT_HELP, EXPORT_HELP, MAIN_HELP } from "./usage.js";
+import { CONVERT_HELP, EXPORT_HELP, FOLLOW_HELP, MAIN_HELP } from "./usage.js";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   export: exportCommand,
   convert: convertCommand,
+  generate: generateCommand,
+  follow: followCommand,
 };
 
-const HELP: Record<string, string> = { export: EXPORT_HELP, convert: CONVERT_HELP };
+const HELP: Record<string, string> = {
+  export: EXPORT_HELP,
+  convert: CONVERT_HELP,
+  generate: GENERATE_HELP,
+  follow: FOLLOW_HELP,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;

@@ -20,6 +20,9 @@ export const FORMAT_OPTION_SPECS = {
   "legacy-md5-column": { type: "boolean" },
   "sensor-id": { type: "string" },
   output: { type: "string", multiple: true },
+  "rotate-bytes": { type: "string" },
+  "rotate-seconds": { type: "string" },
+  gzip: { type: "boolean" },
   "max-record-bytes": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -5,6 +5,9 @@ export const MAIN_HELP = `cbexport — export Carbon Black EDR sensor events, de
 Usage:
   cbexport export [options] PATH...      archive files or folder trees of them
   cbexport convert [options] FILE...     captured bus message bodies
+  cbexport bus [options]                 consume the CB server's RabbitMQ bus until stopped
+  cbexport generate --out DIR --events N  a synthetic archive (deterministic, for tests and benchmarks)
+  cbexport follow [options] PATH...      follow a growing archive, with checkpoints (--state DIR)
   cbexport help [COMMAND]                this text, or a command's options
 
 Examples:
@@ -34,7 +37,16 @@ const FORMAT_OPTIONS = `Format options:
   --legacy-md5-column            table/csv: print the md5 column as the original script did (hex of the hex)
   --sensor-id N                  sensor id for records that name none (no env, no folder id), e.g. --sensor-id 12
   --output DEST                  write here instead of stdout ("-"); a path or file:// URL; may be given
-                                 several times, e.g. --output /var/log/cb/events.json
+                                 several times, e.g. --output /var/log/cb/events.json; an existing file is
+                                 appended to; a file:// URL may carry its own rotation options, e.g.
+                                 file:///var/log/cb/events.json?rotate_bytes=104857600&rotate_seconds=3600&gzip=true
+  --rotate-bytes N               file outputs: before a write would take a file past N bytes, rename it with
+                                 the time (events.2026-11-28T07-12-03.123Z.json) and start a new one; writes
+                                 are batches of whole lines (up to about 1 MiB), never split,
+                                 e.g. --rotate-bytes 104857600
+  --rotate-seconds N             file outputs: rotate a file at the first write once its first byte is N
+                                 seconds old, e.g. --rotate-seconds 3600
+  --gzip                         compress rotated files (events.2026-11-28T07-12-03.123Z.json.gz)
   --max-record-bytes N           a length prefix above this is corruption (default 67108864)
   -h, --help                     this help
 `;
@@ -76,5 +88,81 @@ Message options:
                                  (default: guessed from the body)
   --exchange NAME                api.events (default) or api.rawsensordata (bundles)
   --header NAME=VALUE            an AMQP header, e.g. --header sensorId=7 --header sensorHostName=WIN-1
+
+${FORMAT_OPTIONS}`;
+
+export const FOLLOW_HELP = `Usage: cbexport follow PATH... --state DIR [options]
+
+Follows a CB server's archive folder until stopped: new sensor folders and new files are picked up as the
+server writes them (file-system notifications plus a periodic rescan). Files still being written are read
+incrementally. Progress is checkpointed in the state folder only after the outputs have durably accepted
+the records, so a restart after SIGTERM, a crash or SIGKILL neither loses nor repeats a record in a file
+output (bytes written after the last checkpoint are cut on restart). On stdout delivery is at least once.
+SIGTERM/SIGINT: finish the batch in hand, flush, checkpoint, exit 0.
+
+Example:
+  cbexport follow /var/cb/archive --state /var/lib/cbexport --output /var/log/cb/events.json --remove
+
+Follow options:
+  --state DIR                    where checkpoints are kept (required), e.g. --state /var/lib/cbexport
+  --settle SECONDS               a file whose size changed within this time is still being written
+                                 (default 5), e.g. --settle 10
+  --rescan SECONDS               full rescan interval, in case notifications were missed (default 30)
+  --remove                       delete each archive file once it is completely exported
+  --remove-damaged               with --remove, delete files with damaged records too
+  --retain-hours H               delete completely exported files older than H hours, e.g. --retain-hours 72
+  --max-archive-bytes N          delete the oldest completely exported files while the archive is larger
+                                 than N bytes, e.g. --max-archive-bytes 50000000000
+
+${FORMAT_OPTIONS}`;
+
+export const BUS_HELP = `Usage: cbexport bus [options]
+
+Consumes the CB server's RabbitMQ bus (docs/bus.md) until SIGTERM/SIGINT or --idle-exit: raw events (zip and
+plain bundles on api.rawsensordata, or single events on api.events) and JSON notifications, written like
+export/convert write them. The queue is durable and named (--queue), so nothing published while cbexport is
+down is lost, and several cbexport processes with the same --queue share the work. A message is acknowledged
+only once every output holds it durably (at least once: after a crash or a lost connection the unacknowledged
+batch comes again). A message that cannot be exported completely goes to the dead-letter folder (its body and
+a JSON file with its properties, routing key, exchange and the reasons), is logged and then acknowledged; its
+good events are still exported. SIGTERM/SIGINT: stop consuming, write and acknowledge the batch in hand, exit 0.
+
+Example:
+  cbexport bus --output /var/log/cb/events.json
+  cbexport bus --url amqps://cbexport:secret@cb.example.com:5004/ --tls-ca /etc/cbexport/ca.pem \\
+      --events raw,notifications --bind 'watchlist.#' --bind 'feed.#'
+
+Connection options:
+  --url URL                      amqp[s]://user:password@host:port/vhost (default amqp://localhost:5004/ with
+                                 the credentials of --cb-conf; a URL without user uses them too; no port means
+                                 5004, no vhost means "/"), e.g. --url amqp://cbexport:secret@cb.example.com:5004/
+  --cb-conf FILE                 RabbitMQUser/RabbitMQPassword from this file (default /etc/cb/cb.conf),
+                                 e.g. --cb-conf /etc/cbexport/bus.conf
+  --tls-ca FILE                  amqps: PEM CA certificate(s) to verify the broker with, e.g. --tls-ca ca.pem
+  --tls-cert FILE                amqps: PEM client certificate (with --tls-key), e.g. --tls-cert client.pem
+  --tls-key FILE                 amqps: PEM key of the client certificate, e.g. --tls-key client.key
+  --tls-insecure                 amqps: do not verify the broker's certificate (the forwarder's behaviour)
+
+Consumer options:
+  --queue NAME                   durable queue to consume (default cbexport); the same name in several
+                                 processes shares the messages between them, e.g. --queue cbexport-siem
+  --events NAME,...              what to take: raw (every raw event kind), notifications, all (default), or
+                                 raw event names, e.g. --events ingress.event.netconn,notifications
+  --raw-source bundles|events    where raw events come from, exactly one source so none arrives twice:
+                                 bundles = api.rawsensordata (EnableRawSensorDataBroadcast, default), events =
+                                 ingress.event.* on api.events (DatastoreBroadcastEventTypes),
+                                 e.g. --raw-source events
+  --bind PATTERN                 api.events routing-key pattern for notifications, repeatable; replaces the
+                                 default watchlist.# feed.# alert.# binaryinfo.# binarystore.#
+                                 events.partition.# task.error.logged, e.g. --bind 'feed.#' --bind 'alert.#'
+  --prefetch N                   messages held unacknowledged at most, also the largest batch (default 500),
+                                 e.g. --prefetch 100
+  --batch-wait MS                how long a batch waits for more messages before it is written (default 200)
+  --dead-letter DIR              where undecodable messages go (default ./cbexport-dead-letter),
+                                 e.g. --dead-letter /var/lib/cbexport/dead-letter
+  --idle-exit SECONDS            stop once no message came for this long and the queue is empty,
+                                 e.g. --idle-exit 60
+  --events-exchange NAME         the exchange of notifications and single events (default api.events)
+  --raw-exchange NAME            the exchange of bundles (default api.rawsensordata)
 
 ${FORMAT_OPTIONS}`;

@@ -47,6 +47,7 @@ export async function exportFiles(
     const troubleBefore = summary.damaged + summary.totalFailed();
     let consumed = 0;
     for await (const batch of readArchiveFile(file, options)) {
+      summary.bytes += batch.consumed - consumed;
       summary.records += batch.records;
       for (const damage of batch.damages) summary.damage(damage);
       for (const event of batch.events) {
@@ -55,7 +56,6 @@ export async function exportFiles(
       }
       consumed = batch.consumed;
     }
-    summary.bytes += consumed;
     if (options.afterFile !== undefined) {
       await writer.flush();
       await options.afterFile(file, summary.damaged + summary.totalFailed() > troubleBefore);

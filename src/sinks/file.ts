@@ -1,33 +1,107 @@
-// An output file, appended to. flush() fsyncs, so flushed data survives a crash.
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+// An output file, appended to. flush() fsyncs, so flushed data survives a crash. With rotation options the
+// file is renamed with a timestamp and a fresh one started, only between two writes: LineWriter hands whole
+// lines, so no line is ever split across files.
+import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
+import {
+  checkRotationOptions,
+  gzipFile,
+  type RotationOptions,
+  rotatedPath,
+  rotationDue,
+  syncDirectory,
+} from "./rotation.js";
 import { type Sink, SinkError } from "./sink.js";
 
+export interface FileSinkOptions extends RotationOptions {
+  /** Milliseconds since the epoch (default Date.now); tests inject a clock to rotate by time without waiting. */
+  now?: () => number;
+  /**
+   * Rotate only when rotateIfDue() is called, not on write (follow mode rotates right after a checkpoint, so
+   * a rotated file never holds data a crash could make it write again).
+   */
+  deferRotation?: boolean;
+}
+
 export class FileSink implements Sink {
+  /** Serialises writes, flushes and rotations: a rotation swaps the handle under them. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Rotated files are compressed one after the other, in the background of the export. */
+  private compressing: Promise<void> = Promise.resolve();
+  private compressionError: SinkError | undefined;
+
   private constructor(
     readonly name: string,
-    private readonly handle: FileHandle,
+    private handle: FileHandle,
+    private size: number,
+    private openedAt: number,
+    private readonly options: FileSinkOptions,
+    private readonly now: () => number,
   ) {}
 
-  static async open(path: string): Promise<FileSink> {
+  static async open(path: string, options: FileSinkOptions = {}): Promise<FileSink> {
+    checkRotationOptions(options);
+    const now = options.now ?? Date.now;
+    let handle: FileHandle | undefined;
     try {
       await mkdir(dirname(path), { recursive: true });
-      return new FileSink(path, await open(path, "a"));
+      handle = await open(path, "a");
+      // An existing file is appended to, and its bytes count towards rotateBytes.
+      const { size } = await handle.stat();
+      return new FileSink(path, handle, size, now(), options, now);
     } catch (err) {
+      await handle?.close();
       throw new SinkError(path, err);
     }
   }
 
-  async write(data: Buffer): Promise<void> {
-    try {
-      let done = 0;
-      while (done < data.length) done += (await this.handle.write(data, done)).bytesWritten;
-    } catch (err) {
-      throw new SinkError(this.name, err);
-    }
+  write(data: Buffer): Promise<void> {
+    return this.serial(async () => {
+      const due = rotationDue(this.options, this.size, data.length, this.now() - this.openedAt);
+      if (due && this.options.deferRotation !== true) await this.rotate();
+      // A file's age counts from its first byte: an idle empty file is not rotated right after its first write.
+      if (this.size === 0) this.openedAt = this.now();
+      try {
+        let done = 0;
+        while (done < data.length) done += (await this.handle.write(data, done)).bytesWritten;
+        this.size += done;
+      } catch (err) {
+        throw new SinkError(this.name, err);
+      }
+    });
   }
 
-  async flush(): Promise<void> {
+  /** Rotates now if the file is over its size or age limit; true when a new file was started. */
+  rotateIfDue(): Promise<boolean> {
+    return this.serial(async () => {
+      if (!rotationDue(this.options, this.size, 0, this.now() - this.openedAt)) return false;
+      await this.rotate();
+      return true;
+    });
+  }
+
+  /** Durable once resolved; also reports a failed compression of a rotated file (its data is intact). */
+  flush(): Promise<void> {
+    return this.serial(async () => {
+      await this.sync();
+      if (this.compressionError !== undefined) throw this.compressionError;
+    });
+  }
+
+  /** Waits for pending compressions too, so every rotated file is in its final form afterwards. */
+  async close(): Promise<void> {
+    await this.serial(async () => {
+      try {
+        await this.sync();
+      } finally {
+        await this.handle.close();
+      }
+    });
+    await this.compressing;
+    if (this.compressionError !== undefined) throw this.compressionError;
+  }
+
+  private async sync(): Promise<void> {
     try {
       await this.handle.datasync();
     } catch (err) {
@@ -35,8 +109,40 @@ export class FileSink implements Sink {
     }
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    await this.handle.close();
+  /** fsync, rename to a free timestamped name, then a fresh file; compression follows later. */
+  private async rotate(): Promise<void> {
+    let target: string;
+    try {
+      await this.handle.sync();
+      target = await rotatedPath(this.name, this.now());
+      await rename(this.name, target);
+      await syncDirectory(dirname(this.name));
+      const fresh = await open(this.name, "a");
+      const old = this.handle;
+      this.handle = fresh;
+      this.size = (await fresh.stat()).size;
+      this.openedAt = this.now();
+      await old.close();
+    } catch (err) {
+      throw new SinkError(this.name, err);
+    }
+    if (this.options.gzip === true) this.compress(target);
+  }
+
+  private compress(path: string): void {
+    this.compressing = this.compressing.then(() =>
+      gzipFile(path).then(
+        () => undefined,
+        (err: unknown) => {
+          this.compressionError ??= new SinkError(`${this.name} (compressing ${path})`, err);
+        },
+      ),
+    );
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(op);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 }

@@ -18,7 +18,7 @@ export function parseProperties(text: string): Map<string, string> {
       line = line.slice(0, -1) + lines[++i].replace(/^[ \t\f]+/, "");
     }
     const [key, value] = splitKeyValue(line);
-    props.set(unescape(key), unescape(value));
+    props.set(unescapeJava(key), unescapeJava(value));
   }
   return props;
 }
@@ -50,7 +50,7 @@ function splitKeyValue(line: string): [string, string] {
 
 const ESCAPES: Record<string, string> = { t: "\t", n: "\n", r: "\r", f: "\f" };
 
-function unescape(text: string): string {
+function unescapeJava(text: string): string {
   if (!text.includes("\\")) return text;
   let out = "";
   for (let i = 0; i < text.length; i++) {

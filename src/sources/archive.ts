@@ -21,6 +21,8 @@ export interface RecordBatch {
   consumed: number;
   /** Number of records framed in this batch (events + decode damage). */
   records: number;
+  /** Damage ended the reading of the file: nothing after `consumed` will be read. */
+  stopped: boolean;
 }
 
 export interface ReadOptions {
@@ -31,6 +33,11 @@ export interface ReadOptions {
   chunkBytes?: number | undefined;
   /** Where to start reading (a checkpoint); default 0. */
   startOffset?: number | undefined;
+  /**
+   * The file is complete (default true): bytes after the last whole record are damage. False for a file that
+   * may still be growing: they are left for a later read.
+   */
+  final?: boolean | undefined;
 }
 
 const INT32_TEXT = /^-?\d{1,10}$/;
@@ -105,12 +112,14 @@ export async function* readArchiveFile(
       const frames: Frame[] = [];
       const damages: Damage[] = [];
       framer.push(chunk.subarray(0, bytesRead), frames, damages);
-      yield decodeFrames(frames, damages, context, framer.consumed);
+      yield decodeFrames(frames, damages, context, framer);
       if (framer.isStopped) return;
     }
+    if (options.final === false) return;
     const damages: Damage[] = [];
     framer.end(damages);
-    if (damages.length > 0) yield { events: [], damages, consumed: framer.consumed, records: 0 };
+    if (damages.length > 0)
+      yield { events: [], damages, consumed: framer.consumed, records: 0, stopped: true };
   } finally {
     await handle.close();
   }
@@ -121,7 +130,7 @@ export function decodeFrames(
   frames: Frame[],
   damages: Damage[],
   context: RecordContext,
-  consumed: number,
+  framer: Framer,
 ): RecordBatch {
   const events: SensorEvent[] = [];
   for (const frame of frames) {
@@ -133,5 +142,5 @@ export function decodeFrames(
     }
   }
   if (damages.length > 1) damages.sort((a, b) => a.offset - b.offset);
-  return { events, damages, consumed, records: frames.length };
+  return { events, damages, consumed: framer.consumed, records: frames.length, stopped: framer.isStopped };
 }

@@ -15,10 +15,10 @@ export async function* readRecordStream(
     const damages: Damage[] = [];
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     framer.push(buf, frames, damages);
-    yield decodeFrames(frames, damages, context, framer.consumed);
+    yield decodeFrames(frames, damages, context, framer);
     if (framer.isStopped) return;
   }
   const damages: Damage[] = [];
   framer.end(damages);
-  if (damages.length > 0) yield { events: [], damages, consumed: framer.consumed, records: 0 };
+  if (damages.length > 0) yield { events: [], damages, consumed: framer.consumed, records: 0, stopped: true };
 }

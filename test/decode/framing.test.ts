@@ -16,8 +16,12 @@ function record(payload: Buffer): Buffer {
 
 /** Frames and decodes, like the archive reader does. */
 function readAll(buf: Buffer) {
-  const { frames, damages } = frameBuffer(buf, { file: "t.log" });
-  return decodeFrames(frames, damages, { sensorId: 42, sensorIdSource: "folder", file: "t.log" }, 0);
+  const framer = new Framer({ file: "t.log" });
+  const frames: Frame[] = [];
+  const damages: Damage[] = [];
+  framer.push(buf, frames, damages);
+  framer.end(damages);
+  return decodeFrames(frames, damages, { sensorId: 42, sensorIdSource: "folder", file: "t.log" }, framer);
 }
 
 const first = archive.subarray(4, 4 + 166);

@@ -1,0 +1,161 @@
+// Following an archive that keeps growing: new sensor folders, new files, and files still being written.
+// File-system notifications trigger a scan early; a periodic rescan catches whatever notifications missed.
+import { type FSWatcher, watch } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { FileCheckpoint, FollowState } from "../pipeline/checkpoint.js";
+import { type ArchiveFile, listArchiveFiles, type RecordBatch, readArchiveFile } from "./archive.js";
+
+export interface FollowOptions {
+  /** A file whose size or time changed within this many ms is still being written. */
+  settleMs: number;
+  /** Full rescan interval in ms. */
+  rescanMs: number;
+  maxRecordBytes?: number | undefined;
+  sensorId?: number | undefined;
+}
+
+/** New records of one file, and where that leaves the file. */
+export interface FollowChunk {
+  type: "records";
+  file: ArchiveFile;
+  checkpoint: FileCheckpoint;
+  batch: RecordBatch;
+}
+
+/** A scan found nothing more to read for now. `files` and `bytes`: what the archive holds in all. */
+export interface FollowIdle {
+  type: "idle";
+  files: number;
+  bytes: number;
+  /** Archive files not yet completely exported, and their unexported bytes. */
+  backlogFiles: number;
+  backlogBytes: number;
+}
+
+export type FollowItem = FollowChunk | FollowIdle;
+
+export class ArchiveFollower {
+  private wake: (() => void) | undefined;
+  private dirty = true;
+
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly state: FollowState,
+    private readonly options: FollowOptions,
+  ) {}
+
+  /** Scans and reads until `signal` aborts; stops between chunks, never inside one. */
+  async *run(signal: AbortSignal): AsyncGenerator<FollowItem> {
+    const watchers = this.watch();
+    const onAbort = () => this.wake?.();
+    signal.addEventListener("abort", onAbort);
+    try {
+      while (!signal.aborted) {
+        this.dirty = false;
+        let waitMs = this.options.rescanMs;
+        const files = await listArchiveFiles(this.roots);
+        let bytes = 0;
+        let backlogFiles = 0;
+        let backlogBytes = 0;
+        const seen = new Set<string>();
+        for (const file of files) {
+          if (signal.aborted) return;
+          seen.add(file.path);
+          const info = await statOrUndefined(file.path);
+          if (info === undefined) continue; // deleted before it was read: nothing to export
+          bytes += info.size;
+          const checkpoint = this.checkpointFor(file.path, info.dev, info.ino);
+          if (checkpoint.stopped || checkpoint.done) continue;
+          const ageMs = Date.now() - info.mtimeMs;
+          const settled = ageMs >= this.options.settleMs;
+          if (info.size > checkpoint.offset) {
+            for await (const batch of readArchiveFile(file, {
+              startOffset: checkpoint.offset,
+              final: settled,
+              maxRecordBytes: this.options.maxRecordBytes,
+              sensorId: this.options.sensorId,
+            })) {
+              checkpoint.offset = batch.consumed;
+              checkpoint.stopped = batch.stopped;
+              if (batch.damages.length > 0) checkpoint.damaged = true;
+              yield { type: "records", file, checkpoint, batch };
+            }
+          }
+          if (settled && (checkpoint.stopped || checkpoint.offset >= info.size)) {
+            checkpoint.done = true;
+            yield { type: "records", file, checkpoint, batch: emptyBatch(checkpoint) };
+          } else {
+            backlogFiles++;
+            backlogBytes += Math.max(0, info.size - checkpoint.offset);
+            waitMs = Math.min(waitMs, Math.max(50, this.options.settleMs - ageMs + 10));
+          }
+        }
+        this.forgetMissing(seen);
+        yield { type: "idle", files: files.length, bytes, backlogFiles, backlogBytes };
+        if (!this.dirty) await this.sleep(waitMs, signal);
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      for (const w of watchers) w.close();
+    }
+  }
+
+  private checkpointFor(path: string, dev: number, ino: number): FileCheckpoint {
+    const known = this.state.files[path];
+    if (known !== undefined && known.dev === dev && known.ino === ino) return known;
+    // New file, or another file now under a known name: read it from the start.
+    const fresh: FileCheckpoint = { dev, ino, offset: 0, stopped: false, done: false, damaged: false };
+    this.state.files[path] = fresh;
+    return fresh;
+  }
+
+  /** Files that are gone (removed, or deleted before being read) leave the state. */
+  private forgetMissing(seen: Set<string>): void {
+    for (const path of Object.keys(this.state.files)) if (!seen.has(path)) delete this.state.files[path];
+  }
+
+  private watch(): FSWatcher[] {
+    const watchers: FSWatcher[] = [];
+    for (const root of this.roots) {
+      try {
+        const w = watch(root, { recursive: true }, () => {
+          this.dirty = true;
+          this.wake?.();
+        });
+        w.on("error", () => w.close()); // the periodic rescan still finds everything
+        watchers.push(w);
+      } catch {
+        // Notifications are an optimisation only.
+      }
+    }
+    return watchers;
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}
+
+function emptyBatch(checkpoint: FileCheckpoint): RecordBatch {
+  return { events: [], damages: [], consumed: checkpoint.offset, records: 0, stopped: checkpoint.stopped };
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,296 @@
+import assert from "node:assert/strict";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { runCli } from "../helpers/cli.js";
+import { fixture } from "../helpers/fixtures.js";
+import { lineCount, sleep, startFollow, waitFor } from "../helpers/follow.js";
+
+const SAMPLE = readFileSync(fixture("corpus", "archive", "2013-02-08_17-12-24-277.log"));
+const BUNDLE = readFileSync(fixture("corpus", "bus", "bundleone.bin"));
+
+function dirs() {
+  const root = mkdtempSync(join(tmpdir(), "cbexport-follow-"));
+  const archive = join(root, "archive");
+  mkdirSync(archive);
+  return { root, archive, state: join(root, "state"), out: join(root, "out.json") };
+}
+
+/** A seeded generator, so a failing run can be repeated. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Lines of a single uninterrupted export of the archive, sorted. */
+async function exportedLines(archive: string): Promise<string[]> {
+  const result = await runCli(["export", "--server-name", "s", archive]);
+  assert.ok(result.code === 0 || result.code === 3, result.stderr);
+  return result.stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
+}
+
+function outputLines(path: string): string[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
+}
+
+/**
+ * Starts `follow`, lets files arrive (whole, or in two parts cut mid-record), kills it with SIGKILL at random
+ * moments `kills` times, then lets a last run catch up and stops it with SIGTERM.
+ */
+async function killAndRestart(
+  archive: string,
+  state: string,
+  kills: number,
+  outputArgs: string[],
+  mirror?: string,
+): Promise<void> {
+  const rnd = random(20261128 + kills);
+  const arrivals: { path: string; data: Buffer; split: boolean }[] = [];
+  for (let i = 0; i < 24; i++) {
+    const sensor = 100 + (i % 5);
+    const name = `2026-11-28_10-00-${String(i).padStart(2, "0")}-000.log`;
+    arrivals.push({
+      path: join(archive, String(sensor), name),
+      data: i % 3 === 0 ? BUNDLE : SAMPLE,
+      split: i % 4 === 1,
+    });
+  }
+  let next = 0;
+  const arrive = async () => {
+    const a = arrivals[next++];
+    mkdirSync(join(a.path, ".."), { recursive: true });
+    if (mirror !== undefined) {
+      const copy = join(mirror, a.path.slice(archive.length));
+      mkdirSync(join(copy, ".."), { recursive: true });
+      writeFileSync(copy, a.data);
+    }
+    if (!a.split) {
+      writeFileSync(a.path, a.data);
+      return;
+    }
+    const cut = 1 + Math.floor(rnd() * (a.data.length - 2));
+    writeFileSync(a.path, a.data.subarray(0, cut));
+    await sleep(20);
+    appendFileSync(a.path, a.data.subarray(cut));
+  };
+  const args = [archive, "--state", state, ...outputArgs, "--settle", "2", ...COMMON];
+  for (let k = 0; k < kills; k++) {
+    const proc = startFollow(args);
+    if (next < arrivals.length) await arrive();
+    await sleep(30 + Math.floor(rnd() * 300));
+    if (next < arrivals.length && rnd() < 0.5) await arrive();
+    proc.child.kill("SIGKILL");
+    await proc.exited;
+  }
+  while (next < arrivals.length) await arrive();
+  const removing = outputArgs.includes("--remove");
+  const proc = startFollow(args);
+  await waitFor("every file exported", () => {
+    if (removing) return arrivals.every((a) => !existsSync(a.path));
+    const saved = readState(state);
+    return saved !== undefined && arrivals.every((a) => saved.files[a.path]?.done === true);
+  });
+  proc.child.kill("SIGTERM");
+  assert.equal(await proc.exited, 0, proc.stderr());
+}
+
+function readState(dir: string): { files: Record<string, { done: boolean }> } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+const COMMON = ["--server-name", "s", "--rescan", "0.5"];
+
+describe("cbexport follow", () => {
+  it("survives 20 SIGKILLs while files arrive: the output holds every record exactly once", async () => {
+    const { archive, state, out } = dirs();
+    await killAndRestart(archive, state, 20, ["--output", out]);
+    assert.deepEqual(outputLines(out), await exportedLines(archive));
+  });
+
+  it("stays exact with a rotating output: rotated files never hold records a restart writes again", async () => {
+    const { root, archive, state } = dirs();
+    const out = join(root, "out", "events.json");
+    await killAndRestart(archive, state, 8, ["--output", out, "--rotate-bytes", "200000"]);
+    const files = readdirSync(join(root, "out"));
+    assert.ok(files.length >= 2, `rotated into ${files.join(", ")}`);
+    const all = files.flatMap((f) => outputLines(join(root, "out", f))).sort();
+    assert.deepEqual(all, await exportedLines(archive));
+  });
+
+  it("with --remove and SIGKILLs, deletes each file only after all its records were written", async () => {
+    const { root, archive, state, out } = dirs();
+    const mirror = join(root, "mirror");
+    await killAndRestart(archive, state, 8, ["--output", out, "--remove"], mirror);
+    assert.deepEqual(outputLines(out), await exportedLines(mirror));
+  });
+
+  it("picks up new sensor folders and growing files; SIGTERM checkpoints and exits 0", async () => {
+    const { archive, state, out } = dirs();
+    const proc = startFollow([archive, "--state", state, "--output", out, "--settle", "1", ...COMMON]);
+    mkdirSync(join(archive, "7"));
+    const growing = join(archive, "7", "growing.log");
+    writeFileSync(growing, SAMPLE.subarray(0, 1000)); // 5 whole records and part of the 6th
+    await waitFor("the complete records of the growing file", () => lineCount(out) === 5);
+    appendFileSync(growing, SAMPLE.subarray(1000));
+    mkdirSync(join(archive, "8"));
+    writeFileSync(join(archive, "8", "new.log"), SAMPLE);
+    await waitFor("both files", () => lineCount(out) === 40);
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0);
+    assert.match(proc.stderr(), /SIGTERM: finishing the batch in hand/);
+    const saved = JSON.parse(readFileSync(join(state, "state.json"), "utf8"));
+    assert.equal(saved.files[growing].offset, SAMPLE.length);
+    assert.equal(saved.outputs[out].length, readFileSync(out).length);
+    assert.deepEqual(outputLines(out), await exportedLines(archive));
+  });
+
+  it("restarts from an older state: only new records, files deleted meanwhile forgotten, replaced files re-read", async () => {
+    const { archive, state, out } = dirs();
+    mkdirSync(join(archive, "9"));
+    writeFileSync(join(archive, "9", "a.log"), SAMPLE);
+    writeFileSync(join(archive, "9", "b.log"), SAMPLE);
+    let proc = startFollow([archive, "--state", state, "--output", out, "--settle", "0", ...COMMON]);
+    await waitFor("first run", () => lineCount(out) === 40);
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0);
+
+    unlinkSync(join(archive, "9", "a.log"));
+    unlinkSync(join(archive, "9", "b.log"));
+    writeFileSync(join(archive, "9", "b.log"), BUNDLE.subarray(0, 4 + BUNDLE.readUInt32LE(0))); // a new file, same name
+    writeFileSync(join(archive, "9", "c.log"), SAMPLE);
+    proc = startFollow([archive, "--state", state, "--output", out, "--settle", "0", ...COMMON]);
+    await waitFor("second run", () => lineCount(out) === 40 + 1 + 20);
+    await sleep(600);
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0);
+    assert.equal(lineCount(out), 61);
+    const saved = JSON.parse(readFileSync(join(state, "state.json"), "utf8"));
+    assert.deepEqual(Object.keys(saved.files).sort(), [
+      join(archive, "9", "b.log"),
+      join(archive, "9", "c.log"),
+    ]);
+  });
+
+  it("refuses a state folder it cannot read with a clear message", async () => {
+    const { archive, state } = dirs();
+    mkdirSync(state);
+    writeFileSync(join(state, "state.json"), JSON.stringify({ version: 99, files: {}, outputs: {} }));
+    const result = await runCli(["follow", archive, "--state", state]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /state version 99/);
+  });
+
+  it("--remove deletes only completely exported files; a damaged one is kept", async () => {
+    const { archive, state, out } = dirs();
+    mkdirSync(join(archive, "5"));
+    const clean = join(archive, "5", "clean.log");
+    const damaged = join(archive, "5", "damaged.log");
+    writeFileSync(clean, SAMPLE);
+    writeFileSync(damaged, SAMPLE.subarray(0, 3000));
+    const proc = startFollow([
+      archive,
+      "--state",
+      state,
+      "--output",
+      out,
+      "--settle",
+      "0",
+      "--remove",
+      ...COMMON,
+    ]);
+    await waitFor("the clean file to be removed", () => !existsSync(clean));
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0);
+    assert.equal(lineCount(out), 37);
+    assert.ok(existsSync(damaged));
+  });
+
+  it("--remove deletes nothing when the output fails (/dev/full)", async () => {
+    const { archive, state } = dirs();
+    mkdirSync(join(archive, "5"));
+    const clean = join(archive, "5", "clean.log");
+    writeFileSync(clean, SAMPLE);
+    const result = await runCli([
+      "follow",
+      archive,
+      "--state",
+      state,
+      "--output",
+      "/dev/full",
+      "--settle",
+      "0",
+      "--remove",
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /\/dev\/full/);
+    assert.ok(existsSync(clean));
+    // The run may have recorded where its outputs start, but never progress in the archive file.
+    assert.equal(readState(state)?.files[clean]?.done ?? false, false);
+  });
+
+  it("retention deletes exported files past the age or size limit, never unexported ones", async () => {
+    const { archive, state, out } = dirs();
+    mkdirSync(join(archive, "6"));
+    const files = ["a.log", "b.log", "c.log"].map((n) => join(archive, "6", n));
+    for (const f of files) writeFileSync(f, SAMPLE);
+    const proc = startFollow([
+      archive,
+      "--state",
+      state,
+      "--output",
+      out,
+      "--settle",
+      "0",
+      "--max-archive-bytes",
+      String(SAMPLE.length),
+      ...COMMON,
+    ]);
+    await waitFor("two files deleted by size", () => files.filter((f) => existsSync(f)).length === 1);
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0);
+    assert.equal(lineCount(out), 60);
+
+    const proc2 = startFollow([
+      archive,
+      "--state",
+      state,
+      "--output",
+      out,
+      "--settle",
+      "0",
+      "--retain-hours",
+      "0",
+      ...COMMON,
+    ]);
+    await waitFor("the last file deleted by age", () => files.every((f) => !existsSync(f)));
+    proc2.child.kill("SIGTERM");
+    assert.equal(await proc2.exited, 0);
+    assert.equal(lineCount(out), 60);
+  });
+});
