@@ -197,6 +197,22 @@ describe("cbexport follow", () => {
     ]);
   });
 
+  it("copes with a file deleted before it was read", async () => {
+    const { archive, state, out } = dirs();
+    mkdirSync(join(archive, "3"));
+    const doomed = join(archive, "3", "doomed.log");
+    writeFileSync(doomed, SAMPLE.subarray(0, 100)); // not even one whole record yet
+    const proc = startFollow([archive, "--state", state, "--output", out, "--settle", "60", ...COMMON]);
+    await waitFor("the follower to see the file", () => readState(state)?.files[doomed] !== undefined);
+    unlinkSync(doomed);
+    writeFileSync(join(archive, "3", "next.log"), SAMPLE.subarray(0, 170));
+    await waitFor("the next file", () => lineCount(out) === 1);
+    await waitFor("the deleted file to leave the state", () => readState(state)?.files[doomed] === undefined);
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0, proc.stderr());
+    assert.doesNotMatch(proc.stderr(), /damaged|doomed/);
+  });
+
   it("refuses a state folder it cannot read with a clear message", async () => {
     const { archive, state } = dirs();
     mkdirSync(state);
