@@ -41,7 +41,10 @@ export async function openRun(
     await Promise.allSettled(sinks.map((s) => s.close()));
     throw err;
   }
-  return { formatter, writer: new LineWriter(sinks), summary: new RunSummary(), sinks };
+  const { format, profile } = formatter.options;
+  // Forwarder-profile LEEF passes invalid UTF-8 bytes through raw; every other format escapes them itself.
+  const writer = new LineWriter(sinks, { restoreInvalidBytes: format === "leef" && profile === "forwarder" });
+  return { formatter, writer, summary: new RunSummary(), sinks };
 }
 
 /** --output (default stdout) with --rotate-bytes/--rotate-seconds/--gzip applied to every file. */

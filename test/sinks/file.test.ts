@@ -76,7 +76,7 @@ describe("FileSink", () => {
   it("rotates by size into several files that together hold exactly the lines written, none split", async () => {
     const dir = tempDir();
     const sink = await FileSink.open(join(dir, "events.json"), { rotateBytes: 400, now: tickingClock() });
-    const writer = new LineWriter([sink], 120);
+    const writer = new LineWriter([sink], { batchBytes: 120 });
     const lines = sampleLines(300);
     for (const line of lines) await writer.add(line);
     await writer.flush();
@@ -178,7 +178,7 @@ describe("FileSink", () => {
       gzip: true,
       now: tickingClock(),
     });
-    const writer = new LineWriter([sink], 300);
+    const writer = new LineWriter([sink], { batchBytes: 300 });
     const lines = sampleLines(500);
     for (const line of lines) await writer.add(line);
     await writer.flush();
