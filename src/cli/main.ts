@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 // The cbexport command: picks the sub-command, maps errors to exit statuses (2 usage, 1 fatal).
+import { busCommand } from "./bus.js";
 import { convertCommand } from "./convert.js";
 import { exportCommand } from "./export.js";
 import { followCommand } from "./follow.js";
 import { GENERATE_HELP, generateCommand } from "./generate.js";
 import { UsageError } from "./options.js";
-import { CONVERT_HELP, EXPORT_HELP, FOLLOW_HELP, MAIN_HELP } from "./usage.js";
+import { BUS_HELP, CONVERT_HELP, EXPORT_HELP, FOLLOW_HELP, MAIN_HELP } from "./usage.js";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   export: exportCommand,
   convert: convertCommand,
+  bus: busCommand,
   generate: generateCommand,
   follow: followCommand,
 };
 
 const HELP: Record<string, string> = {
+  bus: BUS_HELP,
   export: EXPORT_HELP,
   convert: CONVERT_HELP,
   generate: GENERATE_HELP,

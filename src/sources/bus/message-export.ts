@@ -1,0 +1,130 @@
+// One bus delivery → output lines, through the same decoder and formatter as `convert`, and the list of
+// problems that make the message a dead letter (damage, a failed notification, an event that cannot be
+// formatted). Good events of a partly damaged message are still written.
+import { describeDamage } from "../../decode/damage.js";
+import type { EventFormatter } from "../../formats/formatter.js";
+import { emitEvent } from "../../pipeline/export.js";
+import type { LineWriter } from "../../pipeline/line-writer.js";
+import type { RunSummary } from "../../pipeline/summary.js";
+import { type BusDecodeOptions, type BusDecodeResult, decodeBusMessage } from "../bus-message.js";
+import { EVENTS_EXCHANGE, RAW_EXCHANGE, type Selection } from "./selection.js";
+
+/** What the consumer knows of a delivery (a subset of amqplib's ConsumeMessage, easy to build in tests). */
+export interface Delivery {
+  body: Buffer;
+  exchange: string;
+  routingKey: string;
+  contentType?: string | undefined;
+  headers?: Record<string, unknown> | undefined;
+}
+
+export interface MessageOutcome {
+  events: number;
+  lines: number;
+  /** Empty when the whole message was exported. */
+  problems: string[];
+}
+
+export interface MessageExporterOptions {
+  selection: Selection;
+  decode?: BusDecodeOptions;
+  /** --sensor-id: for records that carry no env and arrive without a sensorId header. */
+  sensorId?: number | undefined;
+}
+
+export class MessageExporter {
+  constructor(
+    private readonly formatter: EventFormatter,
+    private readonly writer: LineWriter,
+    private readonly summary: RunSummary,
+    private readonly options: MessageExporterOptions,
+  ) {}
+
+  async export(delivery: Delivery): Promise<MessageOutcome> {
+    const outcome: MessageOutcome = { events: 0, lines: 0, problems: [] };
+    const name = `${delivery.exchange}/${delivery.routingKey}`;
+    const decoded = this.decode(delivery, name, outcome);
+    if (decoded === undefined) return outcome;
+    for (const damage of decoded.damages) {
+      this.summary.damage(damage);
+      outcome.problems.push(describeDamage(damage));
+    }
+    this.summary.records += decoded.events.length;
+    for (const event of decoded.events) {
+      if (!this.options.selection.raw) {
+        this.summary.count(this.summary.skipped, event.kind);
+        continue;
+      }
+      const failedBefore = this.summary.totalFailed();
+      const linesBefore = this.summary.lines;
+      const pending = emitEvent(event, this.formatter, this.writer, this.summary);
+      if (pending !== undefined) await pending;
+      if (this.summary.totalFailed() > failedBefore) {
+        outcome.problems.push(
+          `cannot format the ${event.kind} event at byte ${event.offset ?? 0} of ${event.file}`,
+        );
+      }
+      if (this.summary.lines > linesBefore) outcome.events++;
+      outcome.lines += this.summary.lines - linesBefore;
+    }
+    if (decoded.notification !== undefined) await this.notification(decoded, name, outcome);
+    return outcome;
+  }
+
+  /** Never throws for a bad message: a decoder bug on one odd body must not stop the stream (poison message). */
+  private decode(delivery: Delivery, name: string, outcome: MessageOutcome): BusDecodeResult | undefined {
+    const { selection, sensorId } = this.options;
+    let headers = delivery.headers;
+    if (sensorId !== undefined && headers?.sensorId === undefined) headers = { ...headers, sensorId };
+    try {
+      return decodeBusMessage(
+        {
+          body: delivery.body,
+          routingKey: delivery.routingKey,
+          contentType: delivery.contentType,
+          // The decoder tells bundles from single events by the server's exchange names (BUS.md §6).
+          exchange: canonicalExchange(delivery.exchange, selection),
+          headers,
+          name,
+        },
+        this.options.decode,
+      );
+    } catch (err) {
+      const reason = `decoder failed: ${(err as Error).message}`;
+      this.summary.damage({ kind: "bad-message", file: name, offset: 0, message: reason });
+      outcome.problems.push(reason);
+      return undefined;
+    }
+  }
+
+  private async notification(decoded: BusDecodeResult, name: string, outcome: MessageOutcome): Promise<void> {
+    const note = decoded.notification;
+    if (note === undefined) return;
+    this.summary.records++;
+    if (!this.options.selection.notifications) {
+      this.summary.count(this.summary.skipped, "notification");
+      return;
+    }
+    const result = this.formatter.notification(note.body, note.routingKey);
+    if (result.status === "failed") {
+      this.summary.fail("notification", result.reason, name);
+      outcome.problems.push(`notification cannot be converted: ${result.reason}`);
+      return;
+    }
+    if (result.status === "skipped") return;
+    this.summary.count(this.summary.exported, "notification");
+    outcome.events++;
+    for (const line of result.lines) {
+      this.summary.lines++;
+      outcome.lines++;
+      const pending = this.writer.add(line);
+      if (pending !== undefined) await pending;
+    }
+  }
+}
+
+function canonicalExchange(exchange: string, selection: Selection): string {
+  if (exchange === selection.rawExchange) return RAW_EXCHANGE;
+  if (exchange === selection.eventsExchange) return EVENTS_EXCHANGE;
+  return exchange;
+}
