@@ -68,6 +68,8 @@ Archive options:
   --remove                       delete each archive file once all its records are written and flushed to
                                  every output; a file with damaged records is kept, e.g. --remove
   --remove-damaged               with --remove, delete damaged files too (their good records are exported)
+  --threads N                    format on N threads (default: one per core; 1 = in-process); inputs under
+                                 16 MiB are always exported in-process, e.g. --threads 2
 
 ${FORMAT_OPTIONS}`;
 

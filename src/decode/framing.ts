@@ -18,6 +18,8 @@ export interface FramerOptions {
   file?: string | undefined;
   /** Input offset of the first byte pushed (when resuming a file part-way). */
   startOffset?: number | undefined;
+  /** Index of the first record pushed (when framing a slice of a larger input). */
+  startIndex?: number | undefined;
 }
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -36,6 +38,7 @@ export class Framer {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.file = options.file;
     this.base = options.startOffset ?? 0;
+    this.count = options.startIndex ?? 0;
   }
 
   /** True once damage made the rest of the input unreadable (nothing more will be framed). */

@@ -1,8 +1,13 @@
 // The one-off export: archive files → typed events → formatted lines → sinks, then a summary.
+import { open } from "node:fs/promises";
+import type { Damage } from "../decode/damage.js";
 import type { SensorEvent } from "../decode/event.js";
+import { type Frame, Framer } from "../decode/framing.js";
 import type { EventFormatter } from "../formats/formatter.js";
-import { type ArchiveFile, type ReadOptions, readArchiveFile } from "../sources/archive.js";
+import { type ArchiveFile, fileContext, type ReadOptions, readArchiveFile } from "../sources/archive.js";
 import type { LineWriter } from "./line-writer.js";
+import type { FormatPool } from "./parallel.js";
+import type { FormattedRun } from "./record-batch-formatter.js";
 import type { RunSummary } from "./summary.js";
 
 /** Formats one event into the writer and the summary. Returns a promise only when the writer is writing out. */
@@ -62,4 +67,95 @@ export async function exportFiles(
     }
   }
   await writer.flush();
+}
+
+/** How many formatted runs may wait for their turn to be written (bounds memory). */
+const RUNS_IN_FLIGHT_PER_THREAD = 6;
+const RUN_BYTES = 512 * 1024;
+
+/**
+ * exportFiles on every core: the same records, formatted by the same code in worker threads, written in the
+ * same order, so the output is byte-identical to the in-process path.
+ */
+export async function exportFilesParallel(
+  files: readonly ArchiveFile[],
+  pool: FormatPool,
+  threads: number,
+  writer: LineWriter,
+  summary: RunSummary,
+  options: ReadOptions & { afterFile?: (file: ArchiveFile, damaged: boolean) => Promise<void> } = {},
+): Promise<void> {
+  const queue: Promise<FormattedRun>[] = [];
+  const writeNext = async () => {
+    const run = await (queue.shift() as Promise<FormattedRun>);
+    summary.records += run.records;
+    summary.lines += run.lines;
+    for (const [kind, n] of run.exported) summary.exported.set(kind, (summary.exported.get(kind) ?? 0) + n);
+    for (const [kind, n] of run.skipped) summary.skipped.set(kind, (summary.skipped.get(kind) ?? 0) + n);
+    for (const f of run.failures) summary.fail(f.kind, f.reason, f.where);
+    for (const damage of run.damages) summary.damage(damage);
+    const p = writer.addEncoded(run.output, run.lines);
+    if (p !== undefined) await p;
+  };
+  for (const file of files) {
+    summary.files++;
+    const troubleBefore = summary.damaged + summary.totalFailed();
+    const context = fileContext(file, options);
+    const framer = new Framer({ file: file.path, maxRecordBytes: options.maxRecordBytes });
+    for await (const chunk of readChunks(file.path, RUN_BYTES)) {
+      const frames: Frame[] = [];
+      const damages: Damage[] = [];
+      const before = framer.consumed;
+      framer.push(chunk, frames, damages);
+      summary.bytes += framer.consumed - before;
+      // Framing damage is reported here, decoding damage by the workers.
+      for (const damage of damages) summary.damage(damage);
+      if (frames.length > 0) {
+        const run = pool.format({
+          records: recordsOf(frames),
+          offset: frames[0].offset,
+          index: frames[0].index,
+          context,
+        });
+        // Awaited in order by writeNext; a failure of one that is still queued must not go unhandled meanwhile.
+        run.catch(() => {});
+        queue.push(run);
+        if (queue.length >= threads * RUNS_IN_FLIGHT_PER_THREAD) await writeNext();
+      }
+      if (framer.isStopped) break;
+    }
+    const damages: Damage[] = [];
+    framer.end(damages);
+    for (const damage of damages) summary.damage(damage);
+    if (options.afterFile !== undefined) {
+      while (queue.length > 0) await writeNext();
+      await writer.flush();
+      await options.afterFile(file, summary.damaged + summary.totalFailed() > troubleBefore);
+    }
+  }
+  while (queue.length > 0) await writeNext();
+  await writer.flush();
+}
+
+/** The bytes of consecutive frames (one push of a framer): from the first length prefix to the last payload's end. */
+function recordsOf(frames: Frame[]): Buffer {
+  const first = frames[0].payload;
+  const last = frames[frames.length - 1].payload;
+  const start = first.byteOffset - 4;
+  const end = last.byteOffset + last.length;
+  return Buffer.from(first.buffer, start, end - start);
+}
+
+async function* readChunks(path: string, size: number): AsyncGenerator<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    for (;;) {
+      const chunk = Buffer.allocUnsafeSlow(size);
+      const { bytesRead } = await handle.read(chunk, 0, size, null);
+      if (bytesRead === 0) return;
+      yield chunk.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
