@@ -2,6 +2,7 @@
 import { stat, unlink } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { exportFiles, exportFilesParallel } from "../pipeline/export.js";
+import { FanOutFormatter } from "../pipeline/format-fan-out.js";
 import { defaultThreads, FormatPool } from "../pipeline/parallel.js";
 import { type ArchiveFile, listArchiveFiles } from "../sources/archive.js";
 import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
@@ -63,8 +64,9 @@ export async function exportCommand(args: string[]): Promise<number> {
   const totalBytes = await sizeOf(files);
   const threads = integerOption("threads", values.threads, 1, 256) ?? defaultThreads();
   // Workers take ~50 ms to start: small inputs are faster (and first lines sooner) in-process.
+  // Outputs in several formats (format=... in a URL) are fed by the in-process fan-out: workers know one format.
   const pool =
-    threads > 1 && totalBytes >= PARALLEL_MIN_BYTES
+    threads > 1 && totalBytes >= PARALLEL_MIN_BYTES && !(run.formatter instanceof FanOutFormatter)
       ? new FormatPool(run.formatter.options, threads)
       : undefined;
   const stopProgress = showExportProgress(run.summary, files.length, totalBytes);

@@ -56,9 +56,12 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // After a fatal error, outputs that were not closed (e.g. one still retrying a destination) must not keep
+    // the process alive; a finished run has closed its outputs already and exits by itself.
+    if (code === 1) process.exit(1);
   },
   (err: unknown) => {
     process.stderr.write(`cbexport: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -23,6 +23,7 @@ export const FORMAT_OPTION_SPECS = {
   "rotate-bytes": { type: "string" },
   "rotate-seconds": { type: "string" },
   gzip: { type: "boolean" },
+  "retry-for": { type: "string" },
   "max-record-bytes": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -1,8 +1,11 @@
 // Opening the --output destinations and closing them with a summary, shared by the commands.
-import { EventFormatter } from "../formats/formatter.js";
+import { EventFormatter, type OutputFormat } from "../formats/formatter.js";
+import { FanOutFormatter, type FormatRoute } from "../pipeline/format-fan-out.js";
 import { LineWriter } from "../pipeline/line-writer.js";
 import { RunSummary } from "../pipeline/summary.js";
 import {
+  DEFAULT_RETRY_FOR_MS,
+  DeliverySink,
   type Destination,
   DestinationError,
   openDestination,
@@ -25,26 +28,64 @@ export interface ParsedOutputOptions {
   "rotate-bytes"?: string | undefined;
   "rotate-seconds"?: string | undefined;
   gzip?: boolean | undefined;
+  "retry-for"?: string | undefined;
 }
 
 export async function openRun(
   values: ParsedFormatOptions & ParsedOutputOptions,
   sinkOptions: { deferRotation?: boolean } = {},
 ): Promise<RunContext> {
-  const formatter = new EventFormatter(formatterOptions(values));
+  const given = formatterOptions(values);
   // Every destination is checked before any is opened: a usage mistake creates no file.
   const destinations = outputDestinations(values);
+  const formats = destinations.map((d) => outputFormat(d, given.format, given.profile));
+  // The run's own format is --format, unless no output uses it (then formatting in it would be wasted).
+  const options = formats.includes(given.format) ? given : { ...given, format: formats[0] ?? given.format };
+  const retryForMs = retryFor(values["retry-for"]);
   const sinks: Sink[] = [];
   try {
-    for (const destination of destinations) sinks.push(await openDestination(destination, sinkOptions));
+    for (const [i, destination] of destinations.entries())
+      sinks.push(await openDestination(destination, { ...sinkOptions, retryForMs, format: formats[i] }));
   } catch (err) {
     await Promise.allSettled(sinks.map((s) => s.close()));
     throw err;
   }
-  const { format, profile } = formatter.options;
+  const own = (format: OutputFormat) => sinks.filter((_, i) => formats[i] === format);
+  // Outputs with a format of their own (format=... in their URL) get a formatter and a writer per format.
+  const routes: FormatRoute[] = [];
+  for (const format of new Set(formats)) {
+    if (format === options.format) continue;
+    const formatter = new EventFormatter({ ...options, format });
+    routes.push({ formatter, writer: lineWriter(own(format), formatter.options) });
+  }
+  const formatter = routes.length === 0 ? new EventFormatter(options) : new FanOutFormatter(options, routes);
+  const primary = formatter instanceof FanOutFormatter ? [...own(options.format), formatter.link] : sinks;
+  return { formatter, writer: lineWriter(primary, options), summary: new RunSummary(), sinks };
+}
+
+function lineWriter(
+  sinks: Sink[],
+  { format, profile }: { format: OutputFormat; profile: string },
+): LineWriter {
   // Forwarder-profile LEEF passes invalid UTF-8 bytes through raw; every other format escapes them itself.
-  const writer = new LineWriter(sinks, { restoreInvalidBytes: format === "leef" && profile === "forwarder" });
-  return { formatter, writer, summary: new RunSummary(), sinks };
+  return new LineWriter(sinks, { restoreInvalidBytes: format === "leef" && profile === "forwarder" });
+}
+
+/** The format an output is written in: its URL's format=..., else --format. */
+function outputFormat(destination: Destination, format: OutputFormat, profile: string): OutputFormat {
+  const own = destination.kind === "stdout" ? undefined : destination.format;
+  if (own === "leef" && profile === "eventexporter")
+    throw new UsageError(
+      "format=leef needs --profile forwarder or forwarder-3.8 (the original script had no LEEF)",
+    );
+  return own ?? format;
+}
+
+/** --retry-for SECONDS|forever (default 300) in ms. */
+function retryFor(text: string | undefined): number {
+  if (text === "forever") return Number.POSITIVE_INFINITY;
+  const seconds = integerOption("retry-for", text, 0, 31_536_000);
+  return seconds === undefined ? DEFAULT_RETRY_FOR_MS : seconds * 1000;
 }
 
 /** --output (default stdout) with --rotate-bytes/--rotate-seconds/--gzip applied to every file. */
@@ -69,6 +110,8 @@ export function outputDestinations(values: ParsedOutputOptions): Destination[] {
     throw new UsageError(`--${used[0]} applies to file outputs, and there is none (add --output FILE)`);
   if (values.gzip === true && !files.some((d) => rotates(d.options)))
     throw new UsageError("--gzip compresses rotated files: add --rotate-bytes or --rotate-seconds");
+  if (values["retry-for"] !== undefined && !destinations.some((d) => d.kind === "network"))
+    throw new UsageError("--retry-for applies to network outputs, and there is none");
   return destinations;
 }
 
@@ -77,5 +120,20 @@ export async function closeRun(run: RunContext): Promise<number> {
   await run.writer.flush();
   await Promise.all(run.sinks.map((s) => s.close()));
   for (const line of run.summary.describe()) process.stderr.write(`${line}\n`);
-  return run.summary.exitCode();
+  // Events an output could not take (too large for a datagram, not renderable in its own format) are
+  // reported like events that could not be converted: exit status 3.
+  let lost = 0;
+  for (const sink of run.sinks) {
+    if (!(sink instanceof DeliverySink)) continue;
+    const report = sink.report();
+    lost += report.lost;
+    for (const line of report.lines) process.stderr.write(`  ${line}\n`);
+  }
+  if (run.formatter instanceof FanOutFormatter) {
+    for (const [format, n] of run.formatter.failures) {
+      lost += n;
+      process.stderr.write(`  outputs in format ${format}: ${n} event(s) could not be formatted\n`);
+    }
+  }
+  return lost > 0 ? Math.max(run.summary.exitCode(), 3) : run.summary.exitCode();
 }

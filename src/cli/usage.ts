@@ -40,6 +40,14 @@ const FORMAT_OPTIONS = `Format options:
                                  several times, e.g. --output /var/log/cb/events.json; an existing file is
                                  appended to; a file:// URL may carry its own rotation options, e.g.
                                  file:///var/log/cb/events.json?rotate_bytes=104857600&rotate_seconds=3600&gzip=true
+                                 Network outputs (every option in docs/outputs.md): syslog+udp://, syslog+tcp://,
+                                 syslog+tls://, tcp://, tls://, udp://, http(s)://, splunk+http(s)://; any URL
+                                 may set its own format=json|leef|csv|table, a spool=DIR for outages, e.g.
+                                 syslog+tls://siem.example.com:6514?ca=/etc/cbexport/ca.pem&format=leef
+                                 splunk+https://splunk:8088?token_file=/etc/cbexport/hec.token&ack=true
+  --retry-for SECONDS            network outputs: how long a destination may fail before cbexport gives up
+                                 (exit 1) or, with spool=DIR, leaves the rest spooled (default 300; forever),
+                                 e.g. --retry-for 3600
   --rotate-bytes N               file outputs: before a write would take a file past N bytes, rename it with
                                  the time (events.2026-11-28T07-12-03.123Z.json) and start a new one; writes
                                  are batches of whole lines (up to about 1 MiB), never split,

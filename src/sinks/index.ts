@@ -1,23 +1,44 @@
 // Output destinations named as URLs: "-" is stdout, a plain path or file:// URL is a file. A file:// URL may
 // carry rotation options as its query: file:///var/log/x.json?rotate_bytes=1048576&rotate_seconds=3600&gzip=true
+// Network outputs (syslog+udp://, tcp://, https://, splunk+https://, ...) are read by network-url.ts.
 import { fileURLToPath } from "node:url";
+import { OUTPUT_FORMATS, type OutputFormat } from "../formats/formatter.js";
 import { FileSink, type FileSinkOptions } from "./file.js";
+import { openNetwork } from "./network.js";
+import {
+  DestinationError,
+  isNetworkUrl,
+  NETWORK_SCHEMES,
+  type NetworkDestination,
+  parseNetworkDestination,
+} from "./network-url.js";
 import { type RotationOptions, rotates } from "./rotation.js";
 import type { Sink } from "./sink.js";
 import { stdoutSink } from "./stdout.js";
 
+export { DeliverySink, type SinkReport } from "./delivery/delivery-sink.js";
 export type { FileSinkOptions } from "./file.js";
 export { FileSink } from "./file.js";
+export { DestinationError, NETWORK_SCHEMES, type NetworkDestination } from "./network-url.js";
 export { type RotationOptions, rotates } from "./rotation.js";
 export type { Sink } from "./sink.js";
 export { SinkError } from "./sink.js";
 
-export type Destination = { kind: "stdout" } | { kind: "file"; path: string; options: RotationOptions };
+export type Destination =
+  | { kind: "stdout" }
+  | { kind: "file"; path: string; options: RotationOptions; format?: OutputFormat | undefined }
+  | NetworkDestination;
 
-/** A destination written wrongly (a usage mistake, not an I/O failure): the message names it. */
-export class DestinationError extends Error {
-  override name = "DestinationError";
+export interface OpenOptions extends Pick<FileSinkOptions, "now" | "deferRotation"> {
+  /** Network outputs: how long deliveries may fail before the output gives up (ms; default 300 s). */
+  retryForMs?: number | undefined;
+  /** The format the output's events are written in (network outputs that wrap them need to know). */
+  format?: OutputFormat | undefined;
+  /** Network outputs' outage and recovery messages (default stderr). */
+  log?: ((line: string) => void) | undefined;
 }
+
+export const DEFAULT_RETRY_FOR_MS = 300_000;
 
 /**
  * Reads a destination. `defaults` (e.g. from command-line flags) apply to every file; options in a file://
@@ -26,17 +47,25 @@ export class DestinationError extends Error {
 export function parseDestination(destination: string, defaults: RotationOptions = {}): Destination {
   if (destination === "-" || destination === "stdout:") return { kind: "stdout" };
   if (destination.startsWith("file://")) return fileUrl(destination, defaults);
+  if (isNetworkUrl(destination)) return parseNetworkDestination(destination);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(destination))
-    throw new DestinationError(`unsupported output ${destination}: only files and "-" (stdout) so far`);
+    throw new DestinationError(
+      `unsupported output ${destination.replace(/\?.*/, "")}: a file, "-" (stdout), file:// or ` +
+        `${NETWORK_SCHEMES.map((s) => `${s}://`).join(", ")}`,
+    );
   return { kind: "file", path: destination, options: { ...defaults } };
 }
 
-export function openDestination(
-  destination: Destination,
-  options: Pick<FileSinkOptions, "now" | "deferRotation"> = {},
-): Promise<Sink> {
+export function openDestination(destination: Destination, options: OpenOptions = {}): Promise<Sink> {
   if (destination.kind === "stdout") return Promise.resolve(stdoutSink());
-  return FileSink.open(destination.path, { ...destination.options, ...options });
+  if (destination.kind === "network")
+    return openNetwork(destination, {
+      retryForMs: options.retryForMs ?? DEFAULT_RETRY_FOR_MS,
+      format: destination.format ?? options.format ?? "json",
+      log: options.log,
+    });
+  const { now, deferRotation } = options;
+  return FileSink.open(destination.path, { ...destination.options, now, deferRotation });
 }
 
 export async function openSink(destination: string, defaults: RotationOptions = {}): Promise<Sink> {
@@ -52,13 +81,19 @@ function fileUrl(destination: string, defaults: RotationOptions): Destination {
   } catch (err) {
     throw new DestinationError(`output ${destination}: ${(err as Error).message}`);
   }
+  const format = url.searchParams.get("format") ?? undefined;
+  url.searchParams.delete("format");
+  if (format !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(format))
+    throw new DestinationError(`output ${destination}: format must be one of ${OUTPUT_FORMATS.join(", ")}`);
   const query = queryOptions(destination, url.searchParams);
   const options = { ...defaults, ...query };
   if (query.gzip === true && !rotates(options))
     throw new DestinationError(
       `output ${destination}: gzip compresses rotated files; add rotate_bytes or rotate_seconds`,
     );
-  return { kind: "file", path, options };
+  return format === undefined
+    ? { kind: "file", path, options }
+    : { kind: "file", path, options, format: format as OutputFormat };
 }
 
 function queryOptions(destination: string, params: URLSearchParams): RotationOptions {
@@ -69,7 +104,7 @@ function queryOptions(destination: string, params: URLSearchParams): RotationOpt
     else if (key === "gzip") options.gzip = flag(destination, value);
     else
       throw new DestinationError(
-        `output ${destination}: unknown option "${key}" (known: rotate_bytes, rotate_seconds, gzip)`,
+        `output ${destination}: unknown option "${key}" (known: rotate_bytes, rotate_seconds, gzip, format)`,
       );
   }
   return options;

@@ -5,7 +5,7 @@
 
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import * as amqp from "amqplib";
-import { Backoff, type BackoffOptions, sleep } from "./backoff.js";
+import { Backoff, type BackoffOptions, sleep } from "../../pipeline/backoff.js";
 import type { BatchDelivery } from "./batch.js";
 import type { BrokerConnection } from "./broker.js";
 import type { Selection } from "./selection.js";

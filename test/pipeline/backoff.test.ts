@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Backoff, sleep } from "../../../src/sources/bus/backoff.js";
+import { Backoff, sleep } from "../../src/pipeline/backoff.js";
 
 describe("reconnect backoff", () => {
   it("doubles up to the ceiling, with half of each delay random", () => {

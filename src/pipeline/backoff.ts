@@ -1,5 +1,6 @@
-// Reconnect delays: exponential with "equal jitter" (half fixed, half random), so that many consumers cut off
-// by the same broker restart do not all come back in the same instant, while none retries in a tight loop.
+// Delays between attempts (bus reconnects, output deliveries): exponential with "equal jitter" (half fixed,
+// half random), so that many clients cut off by the same outage do not all come back in the same instant, while
+// none retries in a tight loop.
 
 export interface BackoffOptions {
   /** First delay in ms. Default 500. */
