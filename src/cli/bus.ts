@@ -158,7 +158,6 @@ function describeRun(
   if (consumer.writtenNotAcked > 0) {
     out.push(`  written but not acknowledged (redelivered, so written twice): ${consumer.writtenNotAcked}`);
   }
-  // The summary's first line counts files, which the bus has none of; its detail lines apply as they are.
-  out.push(...s.describe().slice(1));
+  out.push(...s.details());
   return out;
 }

@@ -53,11 +53,14 @@ export class RunSummary {
 
   /** The closing summary lines. */
   describe(): string[] {
-    const out: string[] = [];
     const exported = total(this.exported);
-    out.push(
-      `cbexport: ${this.files} file(s), ${this.records} record(s), ${exported} event(s) exported as ${this.lines} line(s)`,
-    );
+    const headline = `cbexport: ${this.files} file(s), ${this.records} record(s), ${exported} event(s) exported as ${this.lines} line(s)`;
+    return [headline, ...this.details()];
+  }
+
+  /** The lines after the headline: per kind, and what was not exported (shared by every command's summary). */
+  details(): string[] {
+    const out: string[] = [];
     if (this.exported.size > 0) out.push(`  exported: ${list(this.exported)}`);
     if (this.skipped.size > 0) out.push(`  not exported by this profile: ${list(this.skipped)}`);
     if (this.failed.size > 0) out.push(`  failed to format: ${list(this.failed)}`);
