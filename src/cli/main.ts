@@ -1,12 +1,24 @@
 #!/usr/bin/env node
 // The cbexport command: picks the sub-command, maps errors to exit statuses (2 usage, 1 fatal).
 import { busCommand } from "./bus.js";
+import { checkCommand } from "./check.js";
 import { convertCommand } from "./convert.js";
 import { exportCommand } from "./export.js";
 import { followCommand } from "./follow.js";
 import { GENERATE_HELP, generateCommand } from "./generate.js";
+import { importForwarderConfigCommand } from "./import-forwarder-config.js";
 import { UsageError } from "./options.js";
-import { BUS_HELP, CONVERT_HELP, EXPORT_HELP, FOLLOW_HELP, MAIN_HELP } from "./usage.js";
+import { runCommand } from "./run.js";
+import {
+  BUS_HELP,
+  CHECK_HELP,
+  CONVERT_HELP,
+  EXPORT_HELP,
+  FOLLOW_HELP,
+  IMPORT_FORWARDER_HELP,
+  MAIN_HELP,
+  RUN_HELP,
+} from "./usage.js";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   export: exportCommand,
@@ -14,6 +26,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   bus: busCommand,
   generate: generateCommand,
   follow: followCommand,
+  run: runCommand,
+  check: checkCommand,
+  "import-forwarder-config": importForwarderConfigCommand,
 };
 
 const HELP: Record<string, string> = {
@@ -22,6 +37,9 @@ const HELP: Record<string, string> = {
   convert: CONVERT_HELP,
   generate: GENERATE_HELP,
   follow: FOLLOW_HELP,
+  run: RUN_HELP,
+  check: CHECK_HELP,
+  "import-forwarder-config": IMPORT_FORWARDER_HELP,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,9 @@ Usage:
   cbexport bus [options]                 consume the CB server's RabbitMQ bus until stopped
   cbexport generate --out DIR --events N  a synthetic archive (deterministic, for tests and benchmarks)
   cbexport follow [options] PATH...      follow a growing archive, with checkpoints (--state DIR)
+  cbexport run --config FILE.yaml        run as a service: sources, outputs, status endpoint (docs/service.md)
+  cbexport check --config FILE.yaml      validate a configuration and try each output's connection
+  cbexport import-forwarder-config FILE  print the run configuration equivalent to a cb-event-forwarder.conf
   cbexport help [COMMAND]                this text, or a command's options
 
 Examples:
@@ -176,3 +179,50 @@ Consumer options:
   --raw-exchange NAME            the exchange of bundles (default api.rawsensordata)
 
 ${FORMAT_OPTIONS}`;
+
+export const RUN_HELP = `Usage: cbexport run --config FILE.yaml [--log-level LEVEL]
+
+Runs as a service (docs/service.md): the named sources of the configuration (follow, export, bus) feed its
+named outputs (file, stdout, syslog, tcp, udp, http, splunk, ...), with filters per output, host enrichment
+from the CB server's REST API and a status endpoint (/healthz, /readyz, /metrics, /status). Checkpoints and
+acknowledgements wait for every output. Logs are JSON lines on stderr.
+
+Signals: SIGTERM/SIGINT finish the batch in hand, flush, checkpoint or acknowledge, and exit 0; SIGHUP
+reloads the configuration (a bad one is refused and the running one stays).
+
+Example:
+  cbexport run --config /etc/cbexport/cbexport.yaml
+
+Options:
+  -c, --config FILE              the configuration (YAML), e.g. --config /etc/cbexport/cbexport.yaml
+  --log-level LEVEL              fatal, error, warn, info (default), debug or trace; wins over log.level
+  -h, --help                     this help
+
+Exit status: 0 stopped by a signal (or every export source done); 3 export sources only, some input
+damaged; 2 the configuration is refused (each problem named with file, line and key); 1 fatal error.
+`;
+
+export const CHECK_HELP = `Usage: cbexport check --config FILE.yaml
+
+Validates the configuration as run does, then tries what can be tried without sending events: each output's
+connection (TCP and TLS handshakes, HTTP servers reached, Splunk HEC token accepted, file folders writable),
+the archive folders of follow and export sources, each bus source's broker and exchanges, the state folder,
+and the CB server's REST API of enrichment. Prints one line per check.
+
+Example:
+  cbexport check --config /etc/cbexport/cbexport.yaml
+
+Exit status: 0 every check passed; 1 some check failed (named with the reason); 2 the configuration is
+refused.
+`;
+
+export const IMPORT_FORWARDER_HELP = `Usage: cbexport import-forwarder-config [FILE]
+
+Prints the cbexport run configuration (YAML) equivalent to a cb-event-forwarder INI configuration (default
+/etc/cb/integrations/event-forwarder/cb-event-forwarder.conf). Settings that have no equivalent, or whose
+value the forwarder read in a surprising way (its INI reader keeps "# comments" after a value as part of the
+value), are named in comments in the output and on stderr. Review the result, then run cbexport check.
+
+Example:
+  cbexport import-forwarder-config /etc/cb/integrations/event-forwarder/cb-event-forwarder.conf > cbexport.yaml
+`;

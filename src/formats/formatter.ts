@@ -2,6 +2,7 @@
 import type { SensorEvent } from "../decode/event.js";
 import type { Doc } from "./document.js";
 import { eventExporterDocument, UnsupportedEventError } from "./eventexporter.js";
+import { FastForwarderJson } from "./fast/forwarder-json.js";
 import { type ForwarderOptions, forwarderDocument } from "./forwarder.js";
 import { documentJson } from "./json-text.js";
 import { leefLine } from "./leef.js";
@@ -26,15 +27,43 @@ export type FormatOutcome =
   /** The profile cannot render this event (e.g. the original script's unsupported kinds, invalid text). */
   | { status: "failed"; reason: string };
 
+const SKIPPED: FormatOutcome = { status: "skipped" };
+
 export class EventFormatter {
+  /** undefined: not created yet; null: these options need the reference path. */
+  private fastWriter: FastForwarderJson | null | undefined;
+
   constructor(readonly options: FormatterOptions) {
     if (options.format === "leef" && options.profile === "eventexporter") {
       throw new Error("LEEF is written only in the forwarder profiles (the original script had no LEEF)");
     }
   }
 
+  /**
+   * The direct writer for `--format json --profile forwarder` (formats/fast/), byte-identical to the reference
+   * path below; undefined for settings it does not cover. Its writeRecord formats raw records without decoding
+   * them into events: a caller using it bypasses event() (and any subclass's override of it).
+   */
+  get fast(): FastForwarderJson | undefined {
+    if (this.fastWriter === undefined) {
+      const covered = this.options.format === "json" && FastForwarderJson.supports(this.options);
+      this.fastWriter = covered ? new FastForwarderJson(this.options) : null;
+    }
+    return this.fastWriter ?? undefined;
+  }
+
   /** Lines for one raw sensor event. */
   event(event: SensorEvent): FormatOutcome {
+    const fast = this.fast;
+    if (fast !== undefined) {
+      const line = fast.eventLine(event);
+      if (line !== null) return line === undefined ? SKIPPED : { status: "lines", lines: [line] };
+    }
+    return this.referenceEvent(event);
+  }
+
+  /** The reference path: the event's document, then its rendering. */
+  private referenceEvent(event: SensorEvent): FormatOutcome {
     let doc: Doc | undefined;
     try {
       doc =

@@ -8,6 +8,7 @@ import { type ArchiveFile, fileContext, type ReadOptions, readArchiveFile } from
 import type { LineWriter } from "./line-writer.js";
 import type { FormatPool } from "./parallel.js";
 import type { FormattedRun } from "./record-batch-formatter.js";
+import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
 
 /** Formats one event into the writer and the summary. Returns a promise only when the writer is writing out. */
@@ -45,9 +46,15 @@ export async function exportFiles(
   formatter: EventFormatter,
   writer: LineWriter,
   summary: RunSummary,
-  options: ReadOptions & { afterFile?: (file: ArchiveFile, damaged: boolean) => Promise<void> } = {},
+  options: ReadOptions & {
+    afterFile?: (file: ArchiveFile, damaged: boolean) => Promise<void>;
+    stage?: BatchStage | undefined;
+    /** Stops between batches (the batch in hand is written); `afterFile` does not run for the file cut short. */
+    signal?: AbortSignal | undefined;
+  } = {},
 ): Promise<void> {
   for (const file of files) {
+    if (options.signal?.aborted) break;
     summary.files++;
     const troubleBefore = summary.damaged + summary.totalFailed();
     let consumed = 0;
@@ -55,12 +62,18 @@ export async function exportFiles(
       summary.bytes += batch.consumed - consumed;
       summary.records += batch.records;
       for (const damage of batch.damages) summary.damage(damage);
+      const before = options.stage?.before?.(batch.events);
+      if (before !== undefined) await before;
       for (const event of batch.events) {
         const p = emitEvent(event, formatter, writer, summary);
         if (p !== undefined) await p;
       }
+      const after = options.stage?.after?.();
+      if (after !== undefined) await after;
       consumed = batch.consumed;
+      if (options.signal?.aborted) break;
     }
+    if (options.signal?.aborted) break;
     if (options.afterFile !== undefined) {
       await writer.flush();
       await options.afterFile(file, summary.damaged + summary.totalFailed() > troubleBefore);

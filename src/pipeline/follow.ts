@@ -6,6 +6,7 @@ import { ArchiveFollower, type FollowIdle, type FollowOptions } from "../sources
 import type { CheckpointStore, FollowState } from "./checkpoint.js";
 import { emitEvent } from "./export.js";
 import type { LineWriter } from "./line-writer.js";
+import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
 
 /** An output whose length is recorded with the checkpoint (files; stdout cannot be cut back, so it is not). */
@@ -43,6 +44,8 @@ export interface FollowRun {
   checkpointBytes?: number;
   /** Called after each scan that found nothing more to read. */
   onIdle?: (idle: FollowIdle) => void;
+  /** Enrichment and routed back-pressure around each batch (`cbexport run`). */
+  stage?: BatchStage | undefined;
   log: (line: string) => void;
 }
 
@@ -111,10 +114,14 @@ export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<vo
     const { batch } = item;
     if (batch.records > 0 || batch.damages.length > 0) summary.records += batch.records;
     for (const damage of batch.damages) summary.damage(damage);
+    const before = run.stage?.before?.(batch.events);
+    if (before !== undefined) await before;
     for (const event of batch.events) {
       const p = emitEvent(event, run.formatter, writer, summary);
       if (p !== undefined) await p;
     }
+    const after = run.stage?.after?.();
+    if (after !== undefined) await after;
     pending = true;
     pendingBytes += batch.consumed;
     if (item.checkpoint.done) summary.files++;

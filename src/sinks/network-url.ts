@@ -3,6 +3,8 @@
 // usage error that names the output (without its query: a token must never show up in a message).
 import { hostname } from "node:os";
 import { OUTPUT_FORMATS, type OutputFormat } from "../formats/formatter.js";
+import { type BrokerSettings, parseBrokerDestination } from "./broker/broker-url.js";
+import { BROKER_SCHEMES } from "./broker/schemes.js";
 import { DEFAULT_HEC_PATH, DEFAULT_SOURCETYPE, type HecSettings } from "./splunk-hec.js";
 import { FACILITIES, SEVERITIES, type SyslogFraming, type SyslogSettings } from "./syslog.js";
 import { TLS_VERSIONS, type TlsSettings } from "./tls.js";
@@ -19,6 +21,7 @@ export const NETWORK_SCHEMES = [
   "https",
   "splunk+http",
   "splunk+https",
+  ...BROKER_SCHEMES,
 ] as const;
 export type NetworkScheme = (typeof NETWORK_SCHEMES)[number];
 
@@ -51,6 +54,8 @@ export interface NetworkDestination {
   hec?:
     | (Omit<HecSettings, "token"> & { token?: string | undefined; tokenFile?: string | undefined })
     | undefined;
+  /** kafka, amqp(s), nats, s3: the broker or store (broker/broker-url.ts). */
+  broker?: BrokerSettings | undefined;
 }
 
 /** A destination written wrongly (a usage mistake, not an I/O failure): the message names it. */
@@ -58,8 +63,16 @@ export class DestinationError extends Error {
   override name = "DestinationError";
 }
 
-const COMMON = ["format", "buffer_bytes", "batch_bytes", "spool", "spool_max_bytes", "retry_for", "timeout"];
-const TLS = ["ca", "cert", "key", "servername", "min_version", "verify"];
+export const COMMON = [
+  "format",
+  "buffer_bytes",
+  "batch_bytes",
+  "spool",
+  "spool_max_bytes",
+  "retry_for",
+  "timeout",
+];
+export const TLS = ["ca", "cert", "key", "servername", "min_version", "verify"];
 const SYSLOG = ["rfc", "facility", "severity", "hostname", "app_name", "msgid"];
 const HTTP = ["gzip", "header", "content_type"];
 const HEC = [
@@ -92,6 +105,7 @@ export function isNetworkUrl(destination: string): boolean {
 
 export function parseNetworkDestination(destination: string): NetworkDestination {
   const scheme = (/^([a-z][a-z0-9+.-]*):/i.exec(destination)?.[1] ?? "").toLowerCase() as NetworkScheme;
+  if ((BROKER_SCHEMES as readonly string[]).includes(scheme)) return parseBrokerDestination(destination);
   let url: URL;
   try {
     // WHATWG URLs parse host and port only for "special" schemes: read the rest as http.
@@ -156,7 +170,7 @@ export function parseNetworkDestination(destination: string): NetworkDestination
   return result;
 }
 
-function tlsSettings(q: Query, name: string): TlsSettings {
+export function tlsSettings(q: Query, name: string): TlsSettings {
   const cert = q.text("cert");
   const key = q.text("key");
   if ((cert === undefined) !== (key === undefined))
@@ -251,7 +265,7 @@ function hecSettings(q: Query, name: string): NonNullable<NetworkDestination["he
 }
 
 /** The query of one output URL: unknown keys are errors, each value is checked and named in messages. */
-class Query {
+export class Query {
   constructor(
     readonly name: string,
     private readonly params: URLSearchParams,
@@ -261,6 +275,10 @@ class Query {
       if (!known.includes(key))
         throw new DestinationError(`output ${name}: unknown option "${key}" (known: ${known.join(", ")})`);
     }
+  }
+
+  has(key: string): boolean {
+    return this.params.has(key);
   }
 
   all(key: string): string[] {
@@ -319,7 +337,7 @@ class Query {
 }
 
 /** A URL for a message when it could not be parsed: everything after "?" may be secret. */
-function redact(destination: string): string {
+export function redact(destination: string): string {
   const at = destination.indexOf("?");
   return at < 0 ? destination : `${destination.slice(0, at)}?…`;
 }

@@ -1,6 +1,7 @@
 // Opens a network output: the transport and record encoding its scheme needs, behind the shared DeliverySink.
 import { readFile } from "node:fs/promises";
 import type { OutputFormat } from "../formats/formatter.js";
+import { openBroker } from "./broker/broker.js";
 import { DeliverySink } from "./delivery/delivery-sink.js";
 import type { Transport } from "./delivery/transport.js";
 import { HttpTransport } from "./http.js";
@@ -33,6 +34,8 @@ function copy(text: Buffer): Buffer {
 }
 
 export async function openNetwork(d: NetworkDestination, options: NetworkOpenOptions): Promise<DeliverySink> {
+  // Kafka, AMQP, NATS, S3 (broker/).
+  if (d.broker !== undefined) return openBroker(d, options);
   let transport: Transport;
   let encode: (text: Buffer) => Buffer;
   try {
@@ -73,6 +76,8 @@ export async function openNetwork(d: NetworkDestination, options: NetworkOpenOpt
         encode = hecEncoder(settings, options.format === "json");
         break;
       }
+      default:
+        throw new Error(`${d.scheme} outputs are opened by openBroker`);
     }
   } catch (err) {
     throw new SinkError(d.name, err);

@@ -12,6 +12,23 @@ export interface FollowOptions {
   rescanMs: number;
   maxRecordBytes?: number | undefined;
   sensorId?: number | undefined;
+  /** Kept up to date with the backlog when given (status reports); costs one more stat per file and scan. */
+  progress?: FollowProgress | undefined;
+}
+
+/** What is not exported yet, live: measured at the start of each scan, reduced as records are read. */
+export interface FollowProgress {
+  /** Archive files with bytes not read yet, and those bytes. */
+  backlogFiles: number;
+  backlogBytes: number;
+  /**
+   * Modification time (ms since the epoch) of the oldest file holding unread bytes, as it was when those bytes
+   * were first seen: the oldest unexported record is at least this old. Undefined when nothing waits.
+   */
+  oldestPendingMs: number | undefined;
+  /** Files and bytes in the archive at the last scan. */
+  files: number;
+  bytes: number;
 }
 
 /** New records of one file, and where that leaves the file. */
@@ -37,6 +54,8 @@ export type FollowItem = FollowChunk | FollowIdle;
 export class ArchiveFollower {
   private wake: (() => void) | undefined;
   private dirty = true;
+  /** progress: when each file with unread bytes was first seen so (its mtime then). */
+  private readonly pendingSince = new Map<string, number>();
 
   constructor(
     private readonly roots: readonly string[],
@@ -54,6 +73,8 @@ export class ArchiveFollower {
         this.dirty = false;
         let waitMs = this.options.rescanMs;
         const files = await listArchiveFiles(this.roots);
+        const progress = this.options.progress;
+        if (progress !== undefined) await this.measure(files, progress);
         let bytes = 0;
         let backlogFiles = 0;
         let backlogBytes = 0;
@@ -75,11 +96,16 @@ export class ArchiveFollower {
               maxRecordBytes: this.options.maxRecordBytes,
               sensorId: this.options.sensorId,
             })) {
+              if (progress !== undefined)
+                progress.backlogBytes -= Math.max(0, batch.consumed - checkpoint.offset);
               checkpoint.offset = batch.consumed;
               checkpoint.stopped = batch.stopped;
               if (batch.damages.length > 0) checkpoint.damaged = true;
               yield { type: "records", file, checkpoint, batch };
             }
+          }
+          if (progress !== undefined && (checkpoint.stopped || checkpoint.offset >= info.size)) {
+            if (this.pendingSince.delete(file.path)) this.settleProgress(progress);
           }
           if (settled && (checkpoint.stopped || checkpoint.offset >= info.size)) {
             checkpoint.done = true;
@@ -91,6 +117,10 @@ export class ArchiveFollower {
           }
         }
         this.forgetMissing(seen);
+        if (progress !== undefined) {
+          Object.assign(progress, { files: files.length, bytes, backlogFiles, backlogBytes });
+          this.settleProgress(progress);
+        }
         yield { type: "idle", files: files.length, bytes, backlogFiles, backlogBytes };
         if (!this.dirty) await this.sleep(waitMs, signal);
       }
@@ -98,6 +128,37 @@ export class ArchiveFollower {
       signal.removeEventListener("abort", onAbort);
       for (const w of watchers) w.close();
     }
+  }
+
+  /** The backlog before reading: every file's size against its checkpoint (not changed here). */
+  private async measure(files: readonly ArchiveFile[], progress: FollowProgress): Promise<void> {
+    let backlogFiles = 0;
+    let backlogBytes = 0;
+    const pending = new Set<string>();
+    for (const file of files) {
+      const info = await statOrUndefined(file.path);
+      if (info === undefined) continue;
+      const known = this.state.files[file.path];
+      const same = known !== undefined && known.dev === info.dev && known.ino === info.ino;
+      if (same && (known.stopped || known.done)) continue;
+      const unread = info.size - (same ? known.offset : 0);
+      if (unread <= 0) continue;
+      backlogFiles++;
+      backlogBytes += unread;
+      pending.add(file.path);
+      if (!this.pendingSince.has(file.path)) this.pendingSince.set(file.path, info.mtimeMs);
+    }
+    for (const path of this.pendingSince.keys()) if (!pending.has(path)) this.pendingSince.delete(path);
+    progress.backlogFiles = backlogFiles;
+    progress.backlogBytes = backlogBytes;
+    this.settleProgress(progress);
+  }
+
+  private settleProgress(progress: FollowProgress): void {
+    let oldest: number | undefined;
+    for (const ms of this.pendingSince.values()) if (oldest === undefined || ms < oldest) oldest = ms;
+    progress.oldestPendingMs = oldest;
+    progress.backlogFiles = Math.min(progress.backlogFiles, this.pendingSince.size);
   }
 
   private checkpointFor(path: string, dev: number, ino: number): FileCheckpoint {

@@ -87,7 +87,9 @@ describe("network output URLs", () => {
       ["http://h?format=xml&token=SECRET", /unknown option "token"|format must be one of/],
       ["tcp://h:1/path", /takes no path/],
       ["http://h?spool_max_bytes=5", /spool_max_bytes needs spool=DIR/],
-      ["s3://bucket/x?key=SECRET", /unsupported output s3:\/\/bucket\/x:/],
+      ["mqtt://broker/x?key=SECRET", /unsupported output mqtt:\/\/broker\/x:/],
+      ["s3://bucket/x?key=SECRET", /output s3:\/\/bucket\/x: unknown option "key"/],
+      ["kafka://u:SECRET@k/t", /a user and password need sasl=/],
     ] as const) {
       assert.throws(
         () => parseDestination(url),

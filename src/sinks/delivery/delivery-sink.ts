@@ -30,6 +30,13 @@ export interface DeliveryOptions {
   /** Progress and outage messages (default: stderr). */
   log?: ((line: string) => void) | undefined;
   backoff?: BackoffOptions | undefined;
+  /**
+   * Wait up to this long for a batch to fill to batchBytes before delivering it (one S3 object per batch),
+   * unless someone waits for the delivery (flush, back-pressure, close). Default 0: deliver at once.
+   */
+  lingerMs?: number | undefined;
+  /** Called as flush() starts: encoders that number events per flush window (message ids) restart there. */
+  onFlush?: (() => void) | undefined;
 }
 
 /** What a run reports about an output after closing it. */
@@ -80,6 +87,9 @@ export class DeliverySink implements Sink {
   private timer: NodeJS.Timeout | undefined;
   private tooLarge = 0;
   private sent = 0;
+  /** Since when the delivery loop holds back a batch that is not full yet (lingerMs), and whether it sleeps. */
+  private lingerSince: number | undefined;
+  private lingering = false;
 
   private constructor(
     private readonly options: DeliveryOptions,
@@ -136,6 +146,7 @@ export class DeliverySink implements Sink {
 
   async flush(): Promise<void> {
     this.check();
+    this.options.onFlush?.();
     if (this.spool !== undefined) {
       const spool = this.spool;
       await this.spoolOp(() => spool.sync());
@@ -228,6 +239,8 @@ export class DeliverySink implements Sink {
   /** Starts the delivery loop unless it is running; a running loop looks again before it stops. */
   private kick(): void {
     this.more = true;
+    // A lingering loop looks again once a whole batch is there.
+    if (this.lingering && this.pendingBytes() >= this.batchBytes) this.wake?.();
     if (this.running || this.stopped) return;
     this.running = true;
     this.run().catch((err: unknown) => this.fail(err));
@@ -242,6 +255,11 @@ export class DeliverySink implements Sink {
         if (this.more) continue;
         break;
       }
+      if (this.holdBack(batch.bytes)) {
+        await this.linger();
+        continue;
+      }
+      this.lingerSince = undefined;
       if (!(await this.deliver(batch.records))) break;
       await this.completed(batch);
     }
@@ -281,6 +299,30 @@ export class DeliverySink implements Sink {
       }
     }
     this.notify();
+  }
+
+  /** True while a batch that is not full should wait for more records (lingerMs, nobody waiting). */
+  private holdBack(bytes: number): boolean {
+    const lingerMs = this.options.lingerMs ?? 0;
+    if (lingerMs <= 0 || this.closing || this.stopped || this.waiters.length > 0) return false;
+    // More records than the batch took: it is full.
+    if (bytes >= this.batchBytes || this.pendingBytes() > bytes) return false;
+    this.lingerSince ??= Date.now();
+    return Date.now() - this.lingerSince < lingerMs;
+  }
+
+  private async linger(): Promise<void> {
+    const left = (this.lingerSince ?? 0) + (this.options.lingerMs ?? 0) - Date.now();
+    this.lingering = true;
+    try {
+      await this.sleep(Math.max(0, left));
+    } finally {
+      this.lingering = false;
+    }
+  }
+
+  private pendingBytes(): number {
+    return this.spool === undefined ? this.queuedBytes : this.spool.pendingBytes;
   }
 
   /** Tries until delivered (true), or until the output fails or is stopped (false). */
@@ -357,6 +399,8 @@ export class DeliverySink implements Sink {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (until()) return Promise.resolve();
     this.timer?.ref();
+    // Someone waits for delivery: a batch held back for more records goes now.
+    if (this.lingering) this.wake?.();
     return new Promise((resolve, reject) => this.waiters.push({ until, resolve, reject }));
   }
 

@@ -121,6 +121,25 @@ export class BusConsumer {
     return this.session?.alive ?? false;
   }
 
+  /** Deliveries received and not yet written (the batch being collected). */
+  get inHand(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Messages waiting in the queue (the broker's count: ready, not delivered), or undefined when not connected.
+   * Asked on the consuming channel, as the idle check does; for status reports.
+   */
+  async queueDepth(): Promise<number | undefined> {
+    const session = this.session;
+    if (session === undefined || !session.alive) return undefined;
+    try {
+      return (await session.channel.checkQueue(this.options.queue)).messageCount;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Stop consuming; the batch in hand is still written and acked. Safe to call more than once. */
   stop(reason: StopReason = "signal"): void {
     if (this.stopping !== undefined) return;

@@ -5,6 +5,7 @@ import { describeDamage } from "../../decode/damage.js";
 import type { EventFormatter } from "../../formats/formatter.js";
 import { emitEvent } from "../../pipeline/export.js";
 import type { LineWriter } from "../../pipeline/line-writer.js";
+import type { BatchStage } from "../../pipeline/stage.js";
 import type { RunSummary } from "../../pipeline/summary.js";
 import { type BusDecodeOptions, type BusDecodeResult, decodeBusMessage } from "../bus-message.js";
 import { EVENTS_EXCHANGE, RAW_EXCHANGE, type Selection } from "./selection.js";
@@ -30,6 +31,8 @@ export interface MessageExporterOptions {
   decode?: BusDecodeOptions;
   /** --sensor-id: for records that carry no env and arrive without a sensorId header. */
   sensorId?: number | undefined;
+  /** Enrichment and routed back-pressure around each message's events (`cbexport run`). */
+  stage?: BatchStage | undefined;
 }
 
 export class MessageExporter {
@@ -50,6 +53,11 @@ export class MessageExporter {
       outcome.problems.push(describeDamage(damage));
     }
     this.summary.records += decoded.events.length;
+    const stage = this.options.stage;
+    if (stage?.before !== undefined && this.options.selection.raw && decoded.events.length > 0) {
+      const before = stage.before(decoded.events);
+      if (before !== undefined) await before;
+    }
     for (const event of decoded.events) {
       if (!this.options.selection.raw) {
         this.summary.count(this.summary.skipped, event.kind);
@@ -68,6 +76,8 @@ export class MessageExporter {
       outcome.lines += this.summary.lines - linesBefore;
     }
     if (decoded.notification !== undefined) await this.notification(decoded, name, outcome);
+    const after = stage?.after?.();
+    if (after !== undefined) await after;
     return outcome;
   }
 

@@ -1,0 +1,135 @@
+// In-process throughput of the forwarder JSON paths on one thread, decoding included: the reference path
+// (decodeRecord → forwarderDocument → documentJson → UTF-8), the fast writer fed with decoded events
+// (EventFormatter.event), and the fast writer fed with raw records (decoding fused with writing).
+// Usage: node dist/bench/format-paths.js [archive folder]   (default: a generated 200,000-event archive in .bench/)
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeRecord, type RecordContext } from "../src/decode/event.js";
+import { frameBuffer } from "../src/decode/framing.js";
+import { WRITTEN } from "../src/formats/fast/forwarder-json.js";
+import { JsonBytes } from "../src/formats/fast/json-bytes.js";
+import { EventFormatter, type FormatterOptions } from "../src/formats/formatter.js";
+import { forwarderDocument } from "../src/formats/forwarder.js";
+import { documentJson } from "../src/formats/json-text.js";
+import { formatOptions } from "../src/formats/options.js";
+import { generateArchive } from "../src/generate/archive-generator.js";
+import { fileContext, listArchiveFiles } from "../src/sources/archive.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const OUTPUT_BYTES = 1 << 20;
+
+interface Record {
+  payload: Buffer;
+  context: RecordContext;
+}
+
+async function records(): Promise<Record[]> {
+  let dir = process.argv[2];
+  if (dir === undefined) {
+    dir = join(process.cwd(), ".bench", `format-paths-${EVENTS}`);
+    if (!existsSync(dir)) await generateArchive({ out: dir, events: EVENTS, seed: 3 });
+  }
+  const all: Record[] = [];
+  for (const file of await listArchiveFiles([dir])) {
+    const context = fileContext(file, {});
+    for (const frame of frameBuffer(readFileSync(file.path)).frames)
+      all.push({ payload: frame.payload, context });
+  }
+  return all;
+}
+
+/** One way of turning a record into output bytes; returns the bytes written into `out` at `pos`. */
+type Path = (r: Record, out: JsonBytes) => void;
+
+function paths(options: FormatterOptions): [string, Path][] {
+  const formatter = new EventFormatter(options);
+  const fast = formatter.fast;
+  if (fast === undefined) throw new Error("the fast path does not cover these options");
+  const encode = (line: string, out: JsonBytes) => {
+    if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
+    out.line(line);
+  };
+  return [
+    ["decode only", (r) => void decodeRecord(r.payload, r.context)],
+    [
+      "reference: decode + document + JSON",
+      (r, out) => {
+        const decoded = decodeRecord(r.payload, r.context);
+        if (!decoded.ok) return;
+        const doc = forwarderDocument(decoded.event, options);
+        if (doc !== undefined) encode(documentJson(doc, true), out);
+      },
+    ],
+    [
+      "fast, decoded events: decode + EventFormatter.event",
+      (r, out) => {
+        const decoded = decodeRecord(r.payload, r.context);
+        if (!decoded.ok) return;
+        const outcome = formatter.event(decoded.event);
+        if (outcome.status === "lines") for (const line of outcome.lines) encode(line, out);
+      },
+    ],
+    [
+      "fast, raw records: writeRecord (decoding fused)",
+      (r, out) => {
+        if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
+        if (fast.writeRecord(r.payload, r.context, out) !== WRITTEN) throw new Error("deferred");
+      },
+    ],
+  ];
+}
+
+/** Median events/s over the rounds after a warm-up, and a digest of one round's output. */
+function measure(all: Record[], path: Path): { rate: number; digest: string } {
+  const out = new JsonBytes(OUTPUT_BYTES);
+  const hash = createHash("sha256");
+  for (const r of all) {
+    const before = out.pos;
+    path(r, out);
+    if (out.pos < before) throw new Error("output wrapped during the checked round");
+    if (out.pos > OUTPUT_BYTES / 2) {
+      hash.update(out.buf.subarray(0, out.pos));
+      out.pos = 0;
+    }
+  }
+  hash.update(out.buf.subarray(0, out.pos));
+  const rates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    out.pos = 0;
+    const start = process.hrtime.bigint();
+    for (const r of all) path(r, out);
+    rates.push(all.length / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  rates.sort((a, b) => a - b);
+  return { rate: rates[rates.length >> 1], digest: hash.digest("hex").slice(0, 16) };
+}
+
+async function main(): Promise<void> {
+  const all = await records();
+  const bytes = all.reduce((n, r) => n + r.payload.length, 0);
+  console.log(
+    `${all.length.toLocaleString("en")} records (${(bytes / 1e6).toFixed(0)} MB), ${ROUNDS} rounds, median, node ${process.version}`,
+  );
+  for (const [label, settings] of [
+    ["integer time, no links", {}],
+    ["float time, deep links", { timeFloat: true, serverUrl: "https://cb.example.com/" }],
+  ] as const) {
+    const options: FormatterOptions = {
+      ...formatOptions({ serverName: "bench", ...settings }),
+      format: "json",
+    };
+    console.log(`\n${label}`);
+    console.log("path                                                    events/s   µs/event  output");
+    for (const [name, path] of paths(options)) {
+      const { rate, digest } = measure(all, path);
+      const shown = name === "decode only" ? "–" : digest;
+      console.log(
+        `${name.padEnd(52)} ${Math.round(rate).toLocaleString("en").padStart(10)} ${(1e6 / rate).toFixed(2).padStart(10)}  ${shown}`,
+      );
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,374 @@
+// What every fast forwarder document shares: the base keys (JSON-OUTPUT.md §2.3), process GUIDs (§2.4), times
+// (§2.5), addresses (§2.6–2.7) and the strings-table lookup (§2.9), written from a Fields store. Every key is
+// written with a leading comma; the caller turns the document's first comma into "{".
+import { filetimeToUnix, ipv6Text } from "../../decode/values.js";
+import { goQuote } from "../json-text.js";
+import { type Fields, HEADER, type IpAddrLayout } from "./fields.js";
+import { Fragment, type JsonBytes } from "./json-bytes.js";
+
+const TWO_32 = 4294967296;
+const FILETIME_UNIX_OFFSET_MS = 11644473600000;
+
+/** `,"name":` */
+export function key(name: string): Fragment {
+  return Fragment.of(`,"${name}":`);
+}
+
+/** `,"name":"value"` (constant string values such as `type`). */
+export function keyValue(name: string, value: string): Fragment {
+  return Fragment.of(`,"${name}":${goQuote(value)}`);
+}
+
+/** A boolean key: both documents' fragments ready (`,"name":true` / `,"name":false`). */
+export class BoolKey {
+  private readonly yes: Fragment;
+  private readonly no: Fragment;
+
+  constructor(name: string) {
+    this.yes = Fragment.of(`,"${name}":true`);
+    this.no = Fragment.of(`,"${name}":false`);
+  }
+
+  write(w: JsonBytes, value: boolean): void {
+    w.raw(value ? this.yes : this.no);
+  }
+}
+
+/**
+ * A key whose value names an enum value: `names[value]`, else `unknown (<value>)` (or `""` when `unknownEmpty`),
+ * with ready `,"key":"name"` fragments.
+ */
+export class EnumKey {
+  private readonly known = new Map<number, Fragment>();
+  private readonly prefix: Fragment;
+  private readonly empty: Fragment | undefined;
+
+  constructor(name: string, names: Readonly<Record<number, string>>, unknownEmpty = false) {
+    this.prefix = Fragment.of(`,"${name}":"unknown (`);
+    this.empty = unknownEmpty ? keyValue(name, "") : undefined;
+    for (const [value, text] of Object.entries(names)) this.known.set(Number(value), keyValue(name, text));
+  }
+
+  write(w: JsonBytes, value: number): void {
+    const fragment = this.known.get(value) ?? this.empty;
+    if (fragment !== undefined) {
+      w.raw(fragment);
+      return;
+    }
+    w.raw(this.prefix);
+    w.num(value);
+    w.byte(0x29); // )
+    w.byte(0x22);
+  }
+}
+
+const K = {
+  computerName: key("computer_name"),
+  forkPid: key("fork_pid"),
+  md5: key("md5"),
+  pid: key("pid"),
+  processGuid: Fragment.of(',"process_guid":"'),
+  processPath: key("process_path"),
+  sensorId: key("sensor_id"),
+  sha256: key("sha256"),
+  timestamp: key("timestamp"),
+  path: key("path"),
+};
+const EMPTY_STRING = Fragment.of('""');
+
+/** Settings the writer needs, from the forwarder options. */
+export interface DocSettings {
+  serverName: string;
+  serverUrl?: string | undefined;
+  timeFloat: boolean;
+}
+
+/** Writes one document at a time: the caller sets the sensor identity, then a per-kind writer calls in. */
+export class DocWriter {
+  /** Where the current document goes. */
+  w: JsonBytes;
+  readonly f: Fields;
+  readonly url: boolean;
+  readonly timeFloat: boolean;
+  private readonly cbServer: Fragment;
+  /** `"<url>#analyze/` and friends, after their key. */
+  private readonly linkProcess: Fragment;
+  private readonly linkSensor: Fragment;
+  readonly linkBytes: number;
+  sensorId = 0;
+  sensorKnown = false;
+  /** The host name: a range of `f.src` (from `env`) or pre-quoted bytes (from the record's context). */
+  private hostStart = -1;
+  private hostEnd = -1;
+  private hostQuoted: Fragment = EMPTY_STRING;
+  private hostText: string | undefined;
+
+  constructor(f: Fields, w: JsonBytes, settings: DocSettings) {
+    this.f = f;
+    this.w = w;
+    this.url = settings.serverUrl !== undefined;
+    this.timeFloat = settings.timeFloat;
+    this.cbServer = Fragment.of(`,"cb_server":${goQuote(settings.serverName)}`);
+    this.linkProcess = this.linkPrefix("link_process", "#analyze/", settings.serverUrl);
+    this.linkSensor = this.linkPrefix("link_sensor", "#/host/", settings.serverUrl);
+    this.linkBytes = this.linkProcess.length + this.cbServer.length;
+  }
+
+  /** `,"<name>":"<url><path>`: a link up to its variable part (the url escaped as Go would). */
+  linkPrefix(name: string, path: string, url: string | undefined): Fragment {
+    const quoted = goQuote(`${url ?? ""}${path}`);
+    return Fragment.of(`,"${name}":${quoted.slice(0, -1)}`);
+  }
+
+  /** The host name from `env` (a range of the source bytes). */
+  hostFromRange(present: boolean, start: number, end: number): void {
+    this.hostStart = present ? start : 0;
+    this.hostEnd = present ? end : 0;
+  }
+
+  /** The host name from the record's context or decoded event (quoted once per distinct name). */
+  hostFromText(text: string): void {
+    this.hostStart = -1;
+    if (text !== this.hostText) {
+      this.hostText = text;
+      this.hostQuoted = Fragment.of(goQuote(text));
+    }
+  }
+
+  /** Bytes the identity adds to a document beyond the record's own (for reserving room). */
+  get identityBytes(): number {
+    return this.hostStart < 0 ? this.hostQuoted.length : 0;
+  }
+
+  // ---- field access --------------------------------------------------------------------------------------
+
+  has(slot: number): boolean {
+    return this.f.has[slot] === 1;
+  }
+
+  /** int32 / enum value (the decoder's `lo | 0`), or `absent` when the field is absent. */
+  i32(slot: number, absent: number): number {
+    return this.f.has[slot] === 1 ? this.f.lo[slot] : absent;
+  }
+
+  /** uint32 value, or `absent`. */
+  u32(slot: number, absent: number): number {
+    return this.f.has[slot] === 1 ? this.f.lo[slot] >>> 0 : absent;
+  }
+
+  /** bool value, or `absent`. */
+  flag(slot: number, absent: boolean): boolean {
+    const f = this.f;
+    return f.has[slot] === 1 ? (f.lo[slot] | f.hi[slot]) !== 0 : absent;
+  }
+
+  // ---- values --------------------------------------------------------------------------------------------
+
+  /** A text field as a JSON string; `""` when absent. */
+  text(slot: number): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
+    else this.w.raw(EMPTY_STRING);
+  }
+
+  /** Upper-case hex of a bytes field; `""` when absent. */
+  hex(slot: number): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
+    else this.w.raw(EMPTY_STRING);
+  }
+
+  /** A 64-bit field in decimal (0 when absent). */
+  int64(slot: number, signed: boolean): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.w.int64(f.lo[slot], f.hi[slot], signed);
+    else this.w.byte(0x30);
+  }
+
+  /** A FILETIME field as Unix seconds (§2.5), integer or float; 0 when absent or zero. */
+  time(slot: number): void {
+    const f = this.f;
+    const lo = f.has[slot] === 1 ? f.lo[slot] : 0;
+    const hi = f.has[slot] === 1 ? f.hi[slot] : 0;
+    if (lo === 0 && hi === 0) {
+      this.w.byte(0x30);
+      return;
+    }
+    if (this.timeFloat) {
+      // Number(ft) of the int64: hi * 2^32 exact, one correctly rounded addition.
+      this.w.ascii(String(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000));
+      return;
+    }
+    // Unsigned: ms = ft div 10000 (exact in two limbs, below 2^53), then (ms - offset) div 1000.
+    const h = hi >>> 0;
+    const rh = h % 10000;
+    const ms = ((h - rh) / 10000) * TWO_32 + floorDiv(rh * TWO_32 + (lo >>> 0), 10000);
+    if (ms >= FILETIME_UNIX_OFFSET_MS) {
+      this.w.num(floorDiv(ms - FILETIME_UNIX_OFFSET_MS, 1000));
+      return;
+    }
+    // Before 1970 the forwarder's unsigned arithmetic wraps around: rare, exact with BigInt.
+    const ft = BigInt.asIntN(64, (BigInt(h) << 32n) | BigInt(lo >>> 0));
+    this.w.ascii(String(filetimeToUnix(ft)));
+  }
+
+  /** Process GUID of sensor, pid and a 64-bit create-time field (0 when absent), unquoted. */
+  guid(pid: number, ctSlot: number, sensorId = this.sensorId): void {
+    const f = this.f;
+    const present = f.has[ctSlot] === 1;
+    this.w.guid(sensorId, pid, present ? f.lo[ctSlot] : 0, present ? f.hi[ctSlot] : 0);
+  }
+
+  quotedGuid(pid: number, ctSlot: number, sensorId = this.sensorId): void {
+    this.w.byte(0x22);
+    this.guid(pid, ctSlot, sensorId);
+    this.w.byte(0x22);
+  }
+
+  /** `process_guid` of the acting process (§2.4), unquoted: new-style or the legacy id's decimal text. */
+  actingGuid(): void {
+    const H = HEADER.slot;
+    if (this.sensorKnown && this.has(H.process_pid) && this.has(H.process_create_time)) {
+      this.guid(this.f.lo[H.process_pid], H.process_create_time);
+    } else this.int64(H.process_guid, true);
+  }
+
+  /** IPv4 of a uint32 field (0.0.0.0 when absent), quoted. */
+  ipv4(slot: number): void {
+    this.w.byte(0x22);
+    this.w.ipv4(this.u32(slot, 0));
+    this.w.byte(0x22);
+  }
+
+  /** A CbIpAddr (§2.7), quoted; `present`: the message itself is present. */
+  ipAddr(a: IpAddrLayout, present: boolean): void {
+    const w = this.w;
+    const s = a.slot;
+    w.byte(0x22);
+    if (!present || !this.flag(s.bIsIpv6, false)) w.ipv4(present ? this.u32(s.ipv4Address, 0) : 0);
+    else {
+      const f = this.f;
+      const bytes = Buffer.alloc(16);
+      if (this.has(s.ipv6High)) {
+        bytes.writeInt32LE(f.lo[s.ipv6High], 0);
+        bytes.writeInt32LE(f.hi[s.ipv6High], 4);
+      }
+      if (this.has(s.ipv6Low)) {
+        bytes.writeInt32LE(f.lo[s.ipv6Low], 8);
+        bytes.writeInt32LE(f.hi[s.ipv6Low], 12);
+      }
+      w.ascii(ipv6Text(bytes));
+      if (this.has(s.ipv6Scope)) {
+        w.byte(0x25); // %
+        w.textBody(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
+      }
+    }
+    w.byte(0x22);
+  }
+
+  /** Path of the header's filepath_string_guid in the strings table (§2.9), `""` when none matches. */
+  headerPath(): void {
+    const f = this.f;
+    const k = HEADER.slot.filepath_string_guid;
+    const keyLo = f.has[k] === 1 ? f.lo[k] : 0;
+    const keyHi = f.has[k] === 1 ? f.hi[k] : 0;
+    this.w.raw(K.path);
+    for (let i = 0; i < f.strings; i++) {
+      const known = f.strGuidHas[i] === 1;
+      if ((known ? f.strGuidLo[i] : 0) !== keyLo || (known ? f.strGuidHi[i] : 0) !== keyHi) continue;
+      if (f.strTextHas[i] === 1) this.w.text(f.src, f.strTextStart[i], f.strTextEnd[i]);
+      else this.w.raw(EMPTY_STRING);
+      return;
+    }
+    this.w.raw(EMPTY_STRING);
+  }
+
+  // ---- base keys -----------------------------------------------------------------------------------------
+
+  cbServerKey(): void {
+    this.w.raw(this.cbServer);
+  }
+
+  computerNameKey(): void {
+    this.w.raw(K.computerName);
+    if (this.hostStart >= 0) this.w.text(this.f.src, this.hostStart, this.hostEnd);
+    else this.w.raw(this.hostQuoted);
+  }
+
+  forkPidKey(): void {
+    const s = HEADER.slot.fork_pid;
+    if (!this.has(s)) return;
+    this.w.raw(K.forkPid);
+    this.w.num(this.f.lo[s]);
+  }
+
+  /** link_process and link_sensor (adjacent in every kind's key order), when a server URL is set. */
+  linkKeys(): void {
+    if (!this.url) return;
+    const w = this.w;
+    w.raw(this.linkProcess);
+    this.actingGuid();
+    w.byte(0x2f); // /0"
+    w.byte(0x30);
+    w.byte(0x22);
+    w.raw(this.linkSensor);
+    w.num(this.sensorId);
+    w.byte(0x22);
+  }
+
+  /** Ends a `link_*` key to another process (`<url>#analyze/<guid>/1`) after its guid. */
+  linkClose(): void {
+    const w = this.w;
+    w.byte(0x2f); // /1"
+    w.byte(0x31);
+    w.byte(0x22);
+  }
+
+  headerMd5Key(): void {
+    this.w.raw(K.md5);
+    this.hex(HEADER.slot.process_md5);
+  }
+
+  headerSha256Key(): void {
+    this.w.raw(K.sha256);
+    this.hex(HEADER.slot.process_sha256);
+  }
+
+  pidKey(): void {
+    this.w.raw(K.pid);
+    this.w.num(this.i32(HEADER.slot.process_pid, 0));
+  }
+
+  processGuidKey(): void {
+    this.w.raw(K.processGuid);
+    this.actingGuid();
+    this.w.byte(0x22);
+  }
+
+  processPathKey(): void {
+    const s = HEADER.slot.process_path;
+    const f = this.f;
+    if (f.has[s] !== 1 || f.lo[s] === f.hi[s]) return;
+    this.w.raw(K.processPath);
+    this.w.text(f.src, f.lo[s], f.hi[s]);
+  }
+
+  sensorIdKey(): void {
+    this.w.raw(K.sensorId);
+    this.w.num(this.sensorId);
+  }
+
+  timestampKey(): void {
+    this.w.raw(K.timestamp);
+    this.time(HEADER.slot.timestamp);
+  }
+}
+
+/** floor(x / d) for integers below 2^53, exact (corrects the rounded division). */
+function floorDiv(x: number, d: number): number {
+  let q = Math.floor(x / d);
+  const r = x - q * d;
+  if (r < 0) q--;
+  else if (r >= d) q++;
+  return q;
+}

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
+import { frameBuffer } from "../../../src/decode/framing.js";
+import { forwarderDocument } from "../../../src/formats/forwarder.js";
+import { documentJson } from "../../../src/formats/json-text.js";
+import { generateArchive } from "../../../src/generate/archive-generator.js";
+import { fileContext, listArchiveFiles } from "../../../src/sources/archive.js";
+import { runCli } from "../../helpers/cli.js";
+import { options, PathComparer, type Settings } from "./compare.js";
+
+interface ArchiveRecord {
+  name: string;
+  payload: Buffer;
+  context: RecordContext;
+}
+
+let root = "";
+let records: ArchiveRecord[] = [];
+
+/** Every record of the archive under `dir`, with the context the export gives it (sensor from the folder). */
+async function archiveRecords(dir: string): Promise<ArchiveRecord[]> {
+  const all: ArchiveRecord[] = [];
+  for (const file of await listArchiveFiles([dir])) {
+    const context = fileContext(file, {});
+    for (const frame of frameBuffer(readFileSync(file.path)).frames) {
+      all.push({ name: `${file.path}@${frame.offset}`, payload: frame.payload, context });
+    }
+  }
+  return all;
+}
+
+describe("fast forwarder JSON = reference path, on a generated archive", () => {
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), "cbexport-fast-"));
+    await generateArchive({ out: join(root, "archive"), events: 200_000, seed: 3 });
+    records = await archiveRecords(join(root, "archive"));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  const SETTINGS: [string, Settings][] = [
+    ["integer time, no links", {}],
+    ["float time, deep links", { timeFloat: true, serverUrl: "https://cb.example.com/" }],
+  ];
+  for (const [label, settings] of SETTINGS) {
+    it(`all 200,000 records, ${label}`, () => {
+      assert.equal(records.length, 200_000);
+      const comparer = new PathComparer(options(settings));
+      for (const r of records) comparer.check(r.payload, r.context, r.name);
+      comparer.assertSame();
+      assert.equal(comparer.counts.written, 200_000);
+    });
+  }
+
+  it("unknown sensor: records without a folder id or --sensor-id", () => {
+    const comparer = new PathComparer(options({ serverUrl: "https://cb/" }));
+    for (const r of records.slice(0, 50_000)) comparer.check(r.payload, {}, r.name);
+    comparer.assertSame();
+  });
+
+  it("cbexport export writes the reference lines (both cores and one)", async () => {
+    const some = join(root, "some");
+    // Above the 16 MiB under which the export stays on one thread.
+    await generateArchive({ out: some, events: 70_000, seed: 5 });
+    const expected: string[] = [];
+    for (const r of await archiveRecords(some)) {
+      const decoded = decodeRecord(r.payload, r.context);
+      assert.ok(decoded.ok);
+      const doc = forwarderDocument(decoded.event, options({ serverName: "bench" }));
+      if (doc !== undefined) expected.push(`${documentJson(doc, true)}\n`);
+    }
+    for (const threads of ["1", "2"]) {
+      const result = await runCli(["export", "--server-name", "bench", "--threads", threads, some]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, expected.join(""));
+    }
+  });
+});
