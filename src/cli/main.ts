@@ -1,34 +1,31 @@
 #!/usr/bin/env node
 // The cbexport command: picks the sub-command, maps errors to exit statuses (2 usage, 1 fatal).
-import { busCommand } from "./bus.js";
-import { checkCommand } from "./check.js";
-import { convertCommand } from "./convert.js";
-import { exportCommand } from "./export.js";
-import { followCommand } from "./follow.js";
-import { GENERATE_HELP, generateCommand } from "./generate.js";
-import { importForwarderConfigCommand } from "./import-forwarder-config.js";
 import { UsageError } from "./options.js";
-import { runCommand } from "./run.js";
 import {
   BUS_HELP,
   CHECK_HELP,
   CONVERT_HELP,
   EXPORT_HELP,
   FOLLOW_HELP,
+  GENERATE_HELP,
   IMPORT_FORWARDER_HELP,
   MAIN_HELP,
   RUN_HELP,
 } from "./usage.js";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  export: exportCommand,
-  convert: convertCommand,
-  bus: busCommand,
-  generate: generateCommand,
-  follow: followCommand,
-  run: runCommand,
-  check: checkCommand,
-  "import-forwarder-config": importForwarderConfigCommand,
+type Command = (args: string[]) => Promise<number>;
+
+// Loaded on demand: a one-off export should not pay for loading the service, the bus or broker clients.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  export: async () => (await import("./export.js")).exportCommand,
+  convert: async () => (await import("./convert.js")).convertCommand,
+  bus: async () => (await import("./bus.js")).busCommand,
+  generate: async () => (await import("./generate.js")).generateCommand,
+  follow: async () => (await import("./follow.js")).followCommand,
+  run: async () => (await import("./run.js")).runCommand,
+  check: async () => (await import("./check.js")).checkCommand,
+  "import-forwarder-config": async () =>
+    (await import("./import-forwarder-config.js")).importForwarderConfigCommand,
 };
 
 const HELP: Record<string, string> = {
@@ -49,13 +46,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(topic !== undefined && HELP[topic] !== undefined ? HELP[topic] : MAIN_HELP);
     return 0;
   }
-  const run = COMMANDS[command];
-  if (run === undefined) {
+  const load = COMMANDS[command];
+  if (load === undefined) {
     process.stderr.write(`cbexport: unknown command "${command}"\n\n${MAIN_HELP}`);
     return 2;
   }
   try {
-    return await run(args);
+    return await (await load())(args);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`cbexport ${command}: ${(err as Error).message}\nSee: cbexport help ${command}\n`);

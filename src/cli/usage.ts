@@ -226,3 +226,22 @@ value), are named in comments in the output and on stderr. Review the result, th
 Example:
   cbexport import-forwarder-config /etc/cb/integrations/event-forwarder/cb-event-forwarder.conf > cbexport.yaml
 `;
+
+export const GENERATE_HELP = `Usage: cbexport generate --out DIR --events N [--sensors K] [--seed S]
+
+Writes a synthetic archive as a CB server lays it out: one folder per sensor id under DIR, files named by
+receive time (YYYY-MM-DD_HH-MM-SS-mmm.log), each a batch of length-prefixed records without env. The mix of
+event kinds, processes (start, events, end), paths (some non-ASCII), hashes, IPv4/IPv6 peers and FILETIMEs
+around 2024 is realistic; the same seed always gives byte-identical files.
+
+Example:
+  cbexport generate --out /tmp/archive --events 100000 --sensors 8 --seed 7
+  cbexport export /tmp/archive > /tmp/events.json
+
+Options:
+  --out DIR          where to write (created if missing; must be empty), e.g. --out /tmp/archive
+  --events N         number of records in all, 1 to 1000000000, e.g. --events 1000000
+  --sensors K        number of sensors (default 4), 1 to 100000, e.g. --sensors 8
+  --seed S           PRNG seed, 0 to 4294967295 (default 1), e.g. --seed 7
+  -h, --help         this help
+`;
