@@ -45,7 +45,7 @@ export class FastForwarderJson {
   private readonly links: ProcessLinks;
   private readonly selected: ReadonlySet<EventKind>;
   private readonly filler: EventFieldFiller;
-  private readonly eventOut = new JsonBytes(1 << 14);
+  private readonly eventOut = new JsonBytes(1 << 12);
 
   /** Whether the fast path covers these settings: forwarder profile, no remove_from_output. */
   static supports(options: ForwarderOptions): boolean {

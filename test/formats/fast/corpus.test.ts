@@ -12,7 +12,7 @@ const SETTINGS: [string, Settings][] = [
   ["float time, deep links", { timeFloat: true, serverUrl: "https://cb.example.com/" }],
   [
     "integer time, deep links with characters Go escapes",
-    { serverUrl: "https://cb.example.com/<a&b>/", serverName: "cb<&>\u2028" },
+    { serverUrl: "https://cb.example.com/<a&b>/", serverName: "cb<&>\u2028\ud800" },
   ],
 ];
 
