@@ -13,6 +13,17 @@ import {
 } from "../decode/values.js";
 import type { CbEventMsg } from "../schema/generated.js";
 import { type Doc, FloatValue } from "./document.js";
+import {
+  BLOCK_EVENTS,
+  BLOCK_RESULTS,
+  CHILDPROC_TYPES,
+  FILE_TYPES,
+  FILEMOD_ACTIONS,
+  MITIGATIONS,
+  OPEN_TYPES,
+  REGMOD_ACTIONS,
+  TAMPER_TYPES,
+} from "./names.js";
 import type { FormatOptions } from "./options.js";
 
 /** The routing-key names the forwarder selects raw events by (`events_raw_sensor`, §2.2). */
@@ -38,68 +49,6 @@ export interface ForwarderOptions extends FormatOptions {
   /** Selected raw event names; undefined = all. */
   rawEvents?: ReadonlySet<string> | undefined;
 }
-
-const FILEMOD_ACTIONS: Record<number, string> = { 1: "create", 2: "write", 4: "delete", 8: "lastwrite" };
-const REGMOD_ACTIONS: Record<number, string> = { 1: "createkey", 2: "writeval", 4: "delkey", 8: "delval" };
-const FILE_TYPES: Record<number, string> = {
-  0: "Unknown",
-  1: "Pe",
-  2: "Elf",
-  3: "UniversalBin",
-  8: "Eicar",
-  16: "OfficeLegacy",
-  17: "OfficeOpenXml",
-  48: "Pdf",
-  64: "ArchivePkzip",
-  65: "ArchiveLzh",
-  66: "ArchiveLzw",
-  67: "ArchiveRar",
-  68: "ArchiveTar",
-  69: "Archive7zip",
-  96: "MsLnk",
-  112: "FlashFlv",
-  113: "FlashSwf",
-};
-const CHILDPROC_TYPES: Record<number, string> = { 0: "Exec", 1: "Fork", 2: "OtherExec" };
-const OPEN_TYPES: Record<number, string> = { 1: "open_process", 2: "open_thread" };
-const MITIGATIONS = [
-  "",
-  "Dep",
-  "Sehop",
-  "Asr",
-  "Aslr",
-  "NullPage",
-  "HeapSpray",
-  "MandatoryAslr",
-  "Eaf",
-  "EafPlus",
-  "BottomUpAslr",
-  "LoadLibrary",
-  "MemoryProtection",
-  "SimulateExecFlow",
-  "StackPivot",
-  "CallerChecks",
-  "BannedFunctions",
-  "DeepHooks",
-  "AntiDetours",
-];
-const TAMPER_TYPES: Record<number, string> = {
-  1: "CoreDriverUnloaded",
-  2: "NetworkDriverUnloaded",
-  3: "CbServiceStopped",
-  4: "CbProcessTerminated",
-  5: "CbCodeInjection",
-};
-const BLOCK_EVENTS: Record<number, string> = { 1: "ProcessCreate", 2: "RunningProcess" };
-const BLOCK_RESULTS: Record<number, string> = {
-  0: "ProcessTerminated",
-  1: "NotTerminatedCBProcess",
-  2: "NotTerminatedSystemProcess",
-  3: "NotTerminatedCriticalSystemProcess",
-  4: "NotTerminatedWhitelistPath",
-  5: "NotTerminatedOpenProcessError",
-  6: "NotTerminatedTerminateError",
-};
 
 function named(names: Record<number, string>, value: number): string {
   return names[value] ?? `unknown (${value})`;
@@ -509,7 +458,7 @@ function emetDoc(c: Ctx, e: NonNullable<CbEventMsg["emet"]>): Doc {
   const doc: Doc = {};
   doc.log_message = e.actionText ?? "";
   const mitigation = e.action === undefined ? 1 : (e.action.mitigationType ?? 1);
-  doc.mitigation = MITIGATIONS[mitigation] || `unknown (${mitigation})`;
+  doc.mitigation = named(MITIGATIONS, mitigation);
   doc.blocked = e.blocked ?? false;
   doc.emet_timestamp = e.emetTimstamp ?? 0n;
   doc.log_id = e.emetId ?? 0n;

@@ -1,5 +1,14 @@
 // Documents of the process-context kinds (JSON-OUTPUT.md §3.1–3.3, §3.7–3.10), keys in sorted order as the
 // `forwarder` profile writes them. Each mirrors its builder in formats/forwarder.ts.
+
+import {
+  CHILDPROC_TYPES,
+  FILE_TYPES,
+  FILEMOD_ACTIONS,
+  MITIGATIONS,
+  OPEN_TYPES,
+  REGMOD_ACTIONS,
+} from "../names.js";
 import { BoolKey, type DocWriter, EnumKey, key, keyValue } from "./doc-writer.js";
 import {
   CHILDPROC,
@@ -17,14 +26,6 @@ import {
   THREAD,
 } from "./fields.js";
 import { Fragment } from "./json-bytes.js";
-import {
-  CHILDPROC_TYPES,
-  FILE_TYPES,
-  FILEMOD_ACTIONS,
-  MITIGATIONS,
-  OPEN_TYPES,
-  REGMOD_ACTIONS,
-} from "./names.js";
 
 const K = {
   blocked: new BoolKey("blocked"),

@@ -1,10 +1,10 @@
 // Standalone documents: tamper alert, blocked process, module information (JSON-OUTPUT.md §3.11–3.13).
 import { decodeText } from "../../decode/text.js";
 import { goQuote } from "../json-text.js";
+import { BLOCK_EVENTS, BLOCK_RESULTS, TAMPER_TYPES } from "../names.js";
 import { type DocWriter, EnumKey, key, keyValue } from "./doc-writer.js";
 import { BLOCKED, MODULE, TAMPER } from "./fields.js";
 import { Fragment } from "./json-bytes.js";
-import { BLOCK_EVENTS, BLOCK_RESULTS, TAMPER_TYPES } from "./names.js";
 
 const K = {
   blockedError: key("blocked_error"),

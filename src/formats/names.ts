@@ -1,4 +1,4 @@
-// Enum value names of the forwarder profile (JSON-OUTPUT.md §3), as in formats/forwarder.ts.
+// Enum value names of the forwarder profile (JSON-OUTPUT.md §3), shared by the document mapper and the fast writer.
 
 export const FILEMOD_ACTIONS: Record<number, string> = {
   1: "create",
