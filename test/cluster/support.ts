@@ -2,14 +2,16 @@
 //   - a nats-server with JetStream on a free port and its own store folder (never the machine's shared one),
 //     which the test may stop and start again exactly as it was;
 //   - the RabbitMQ on 127.0.0.1:5672 (guest/guest), with an exchange and queue under names of the test's own;
+//     the cluster test stops and starts its application (rabbitmqctl stop_app, start_app) for a broker restart;
 //   - librdkafka's mock Kafka cluster (kcat -X test.mock.num.brokers=3): a protocol-level stand-in for Kafka,
 //     since no Kafka broker can be installed here; its bootstrap address is the "Mock cluster enabled: ...
 //     replaced with HOST:PORT,..." notice kcat prints on stderr;
 //   - s3rver, an S3-compatible server from npm (in process), for the S3 output.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
+import { promisify } from "node:util";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type NatsConnection, connect as natsConnect } from "@nats-io/transport-node";
 import * as amqp from "amqplib";
@@ -120,36 +122,72 @@ export class NatsAdmin {
   }
 }
 
-/** A topic exchange and a durable queue bound to it with `#`, on the shared RabbitMQ, under unique names. */
+export interface RabbitMessage {
+  body: string;
+  routingKey: string;
+  messageId: string | undefined;
+}
+
+/**
+ * A topic exchange and a durable queue bound to it with `#`, on the shared RabbitMQ, under unique names. Both
+ * are durable and bound before anything is published, so persistent messages in the queue outlive a broker
+ * restart; disconnect() before the restart and the next call connects again.
+ */
 export class RabbitQueue {
+  private open: Promise<{ connection: amqp.ChannelModel; channel: amqp.Channel }> | undefined;
+
   private constructor(
-    private readonly connection: amqp.ChannelModel,
-    private readonly channel: amqp.Channel,
     readonly exchange: string,
     readonly queue: string,
   ) {}
 
   static async create(label: string): Promise<RabbitQueue> {
-    const connection = await amqp.connect(AMQP_URL);
-    const channel = await connection.createChannel();
     const name = `cbexport-test-${label}-${unique()}`;
+    const queue = new RabbitQueue(name, name);
+    const channel = await queue.channel();
     await channel.assertExchange(name, "topic", { durable: true });
     await channel.assertQueue(name, { durable: true });
     await channel.bindQueue(name, name, "#");
-    return new RabbitQueue(connection, channel, name, name);
+    return queue;
+  }
+
+  /** The channel, connecting (again) when there is none or the last one was lost. */
+  private async channel(): Promise<amqp.Channel> {
+    this.open ??= (async () => {
+      const connection = await amqp.connect(AMQP_URL);
+      const forget = () => {
+        this.open = undefined;
+      };
+      connection.on("error", forget);
+      connection.on("close", forget);
+      const channel = await connection.createChannel();
+      channel.on("error", forget);
+      channel.on("close", forget);
+      return { connection, channel };
+    })();
+    const pending = this.open;
+    try {
+      return (await pending).channel;
+    } catch (err) {
+      if (this.open === pending) this.open = undefined;
+      throw err;
+    }
   }
 
   async count(): Promise<number> {
-    return (await this.channel.checkQueue(this.queue)).messageCount;
+    return (await (await this.channel()).checkQueue(this.queue)).messageCount;
   }
 
-  /** Takes every message now in the queue (acknowledging it): bodies and routing keys. */
-  async drain(): Promise<{ body: string; routingKey: string; messageId: string | undefined }[]> {
-    const out: { body: string; routingKey: string; messageId: string | undefined }[] = [];
+  /**
+   * Takes every message now in the queue (acknowledging it) into `into`, one by one as it comes: a message taken
+   * is never lost with a call that fails half-way.
+   */
+  async drain(into: RabbitMessage[] = []): Promise<RabbitMessage[]> {
+    const channel = await this.channel();
     for (;;) {
-      const message = await this.channel.get(this.queue, { noAck: true });
-      if (message === false) return out;
-      out.push({
+      const message = await channel.get(this.queue, { noAck: true });
+      if (message === false) return into;
+      into.push({
         body: message.content.toString("utf8"),
         routingKey: message.fields.routingKey,
         messageId: message.properties.messageId as string | undefined,
@@ -157,11 +195,41 @@ export class RabbitQueue {
     }
   }
 
-  async delete(): Promise<void> {
-    await this.channel.deleteQueue(this.queue).catch(() => undefined);
-    await this.channel.deleteExchange(this.exchange).catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
+  /** Closes the connection (before the broker is stopped: no message is then in flight to it). */
+  async disconnect(): Promise<void> {
+    const open = await this.open?.catch(() => undefined);
+    this.open = undefined;
+    await open?.connection.close().catch(() => undefined);
   }
+
+  async delete(): Promise<void> {
+    const channel = await this.channel().catch(() => undefined);
+    await channel?.deleteQueue(this.queue).catch(() => undefined);
+    await channel?.deleteExchange(this.exchange).catch(() => undefined);
+    await this.disconnect();
+  }
+}
+
+const execFileAsync = promisify(execFile);
+
+/** `rabbitmqctl ARGS` on the shared RabbitMQ. */
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync("rabbitmqctl", args, { timeout: 120_000 });
+  return stdout;
+}
+
+/**
+ * Stops the RabbitMQ application (the Erlang node stays up: every client connection is closed and the port stops
+ * listening, as in a broker restart). Test files run one at a time, so no other test is using it meanwhile.
+ */
+export async function stopRabbit(): Promise<void> {
+  await rabbitmqctl("stop_app");
+}
+
+/** Starts the RabbitMQ application again and waits until it is fully up (queues recovered). */
+export async function startRabbit(): Promise<void> {
+  await rabbitmqctl("start_app");
+  await rabbitmqctl("await_startup");
 }
 
 /** librdkafka's mock cluster of three brokers, held by a kcat consumer that prints what it receives. */
