@@ -213,11 +213,11 @@ function processTail(c: Ctx, doc: Doc, hashes: boolean): Doc {
     doc.link_sensor = `${c.url}#/host/${c.ev.sensorId}`;
   }
   if (h.process_path !== undefined && h.process_path !== "") doc.process_path = h.process_path;
-  return standaloneTail(c, doc);
+  return addCbServer(c, doc);
 }
 
-/** cb_server, type, sensor_id, computer_name, event_type, timestamp (type and event_type set by the caller). */
-function standaloneTail(c: Ctx, doc: Doc): Doc {
+/** `cb_server`, omitted by 3.8 when the configured name is empty; `finish` adds the other common keys. */
+function addCbServer(c: Ctx, doc: Doc): Doc {
   if (!c.v38 || c.opts.serverName !== "") doc.cb_server = c.opts.serverName;
   return doc;
 }
@@ -482,7 +482,7 @@ function scriptDoc(c: Ctx, s: NonNullable<CbEventMsg["scriptexe"]>): Doc {
 function tamperDoc(c: Ctx, t: NonNullable<CbEventMsg["tamperAlert"]>): Doc {
   const doc: Doc = {};
   doc.tamper_type = named(TAMPER_TYPES, t.type ?? 1);
-  standaloneTail(c, doc);
+  addCbServer(c, doc);
   return finish(c, doc, "ingress.event.tamper", "tamper");
 }
 
@@ -514,7 +514,7 @@ function blockedDoc(c: Ctx, b: NonNullable<CbEventMsg["blocked"]>): Doc {
   doc.blocked_event = named(BLOCK_EVENTS, event);
   doc.blocked_reason = (b.blockedType ?? 1) === 1 ? "Md5Hash" : `unknown (${b.blockedType})`;
   doc.blocked_result = named(BLOCK_RESULTS, result);
-  standaloneTail(c, doc);
+  addCbServer(c, doc);
   return finish(
     c,
     doc,
@@ -557,6 +557,6 @@ function moduleDoc(c: Ctx, m: NonNullable<CbEventMsg["module"]>): Doc {
   doc.size = m.OriginalModuleLength ?? 0n;
   doc.sha256 = (m.sha256 ?? "").toUpperCase();
   doc.md5 = (m.md5 ?? "").toUpperCase();
-  standaloneTail(c, doc);
+  addCbServer(c, doc);
   return finish(c, doc, "ingress.event.module", "binary_info");
 }

@@ -140,34 +140,28 @@ export class RouterFormatter extends EventFormatter {
   }
 
   override event(event: SensorEvent): FormatOutcome {
-    let taken = false;
-    let failure: string | undefined;
-    for (const route of this.routes) {
-      if (route.filter !== undefined && !route.filter.accepts(event)) {
-        route.filtered++;
-        continue;
-      }
-      const outcome = route.formatter.event(event);
-      if (outcome.status === "failed") {
-        route.unformattable++;
-        failure ??= outcome.reason;
-      } else if (outcome.status === "lines") {
-        taken = true;
-        this.write(route, outcome.lines);
-      }
-    }
-    return taken ? ROUTED : failure !== undefined ? { status: "failed", reason: failure } : SKIPPED;
+    return this.dispatch(event, "", "");
   }
 
   override notification(body: Buffer | string, routingKey: string): FormatOutcome {
+    return this.dispatch(undefined, body, routingKey);
+  }
+
+  /** Feeds a raw event (or, without one, a notification) to every route whose filter takes it. */
+  private dispatch(event: SensorEvent | undefined, body: Buffer | string, routingKey: string): FormatOutcome {
     let taken = false;
     let failure: string | undefined;
     for (const route of this.routes) {
-      if (route.filter !== undefined && !route.filter.acceptsNotification(routingKey)) {
+      const filter = route.filter;
+      if (
+        filter !== undefined &&
+        !(event !== undefined ? filter.accepts(event) : filter.acceptsNotification(routingKey))
+      ) {
         route.filtered++;
         continue;
       }
-      const outcome = route.formatter.notification(body, routingKey);
+      const outcome =
+        event !== undefined ? route.formatter.event(event) : route.formatter.notification(body, routingKey);
       if (outcome.status === "failed") {
         route.unformattable++;
         failure ??= outcome.reason;
