@@ -162,6 +162,9 @@ async function deleteExported(run: FollowRun, idle: FollowIdle | undefined): Pro
       if (err.code !== "ENOENT") throw err;
     });
     archiveBytes -= file.size;
+    // The scan's total must shrink too: a later pass before the next scan (e.g. the final checkpoint) would
+    // otherwise see the old size and delete more files than the limit asks for.
+    if (idle !== undefined) idle.bytes = archiveBytes;
     delete state.files[file.path];
   }
 }

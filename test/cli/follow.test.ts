@@ -291,6 +291,8 @@ describe("cbexport follow", () => {
     proc.child.kill("SIGTERM");
     assert.equal(await proc.exited, 0);
     assert.equal(lineCount(out), 60);
+    // Stopping (its final checkpoint) must not delete more than the size limit asks for.
+    assert.equal(files.filter((f) => existsSync(f)).length, 1);
 
     const proc2 = startFollow([
       archive,
