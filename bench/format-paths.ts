@@ -75,7 +75,8 @@ function paths(options: FormatterOptions): [string, Path][] {
       "fast, raw records: writeRecord (decoding fused)",
       (r, out) => {
         if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
-        if (fast.writeRecord(r.payload, r.context, out) !== WRITTEN) throw new Error("deferred");
+        if (fast.writeRecord(r.payload, 0, r.payload.length, r.context, out) !== WRITTEN)
+          throw new Error("deferred");
       },
     ],
   ];

@@ -3,6 +3,7 @@ import type { SensorEvent } from "../decode/event.js";
 import type { Doc } from "./document.js";
 import { eventExporterDocument, UnsupportedEventError } from "./eventexporter.js";
 import { FastForwarderJson } from "./fast/forwarder-json.js";
+import type { RecordWriter } from "./fast/record-writer.js";
 import { type ForwarderOptions, forwarderDocument } from "./forwarder.js";
 import { documentJson } from "./json-text.js";
 import { leefLine } from "./leef.js";
@@ -50,6 +51,14 @@ export class EventFormatter {
       this.fastWriter = covered ? new FastForwarderJson(this.options) : null;
     }
     return this.fastWriter ?? undefined;
+  }
+
+  /**
+   * A direct writer from raw records to lines for these settings (formats/fast/), byte-identical to the reference
+   * path; undefined when none covers them. Callers using it bypass event() (and any subclass's override of it).
+   */
+  get recordWriter(): RecordWriter | undefined {
+    return this.fast;
   }
 
   /** Lines for one raw sensor event. */

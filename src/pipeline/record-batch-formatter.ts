@@ -3,8 +3,8 @@
 import type { Damage } from "../decode/damage.js";
 import { decodeRecord, type RecordContext, type SensorEvent } from "../decode/event.js";
 import { type Frame, Framer } from "../decode/framing.js";
-import { DEFERRED, type FastForwarderJson, WRITTEN } from "../formats/fast/forwarder-json.js";
 import { JsonBytes } from "../formats/fast/json-bytes.js";
+import { DEFERRED, type RecordWriter, WRITTEN } from "../formats/fast/record-writer.js";
 import { EventFormatter, type FormatOutcome, type FormatterOptions } from "../formats/formatter.js";
 import { decodeFrames } from "../sources/archive.js";
 import { LineBuffer } from "./line-buffer.js";
@@ -42,11 +42,11 @@ export class RecordRunFormatter {
   }
 
   format(run: RecordRun): FormattedRun {
+    const writer = this.formatter.recordWriter;
+    if (writer !== undefined) return this.formatRecords(run, writer);
     const framer = new Framer({ file: run.context.file, startOffset: run.offset, startIndex: run.index });
     const frames: Frame[] = [];
     framer.push(run.records, frames, []);
-    const fast = this.formatter.fast;
-    if (fast !== undefined) return this.formatRecords(run, frames, fast);
     const batch = decodeFrames(frames, [], run.context, framer);
     const lines = new LineBuffer(Math.max(4096, run.records.length * 2), this.restoreInvalidBytes);
     const tally = new Tally();
@@ -56,28 +56,39 @@ export class RecordRunFormatter {
   }
 
   /**
-   * Forwarder JSON straight from the records, without decoded events (formats/fast/). The few records the fast
-   * writer defers (damaged, unexported payloads) are decoded and formatted as above, in place.
+   * Lines straight from the records with a direct writer (formats/fast/), without decoded events or even a
+   * frame object per record. The few records the writer defers (damaged, not covered) are decoded and formatted
+   * as above, in place.
    */
-  private formatRecords(run: RecordRun, frames: Frame[], fast: FastForwarderJson): FormattedRun {
+  private formatRecords(run: RecordRun, writer: RecordWriter): FormattedRun {
+    const src = run.records;
     const out = this.output;
     const tally = new Tally();
     const damages: Damage[] = [];
-    for (const frame of frames) {
-      const status = fast.writeRecord(frame.payload, run.context, out);
+    let index = run.index;
+    let records = 0;
+    // The run holds complete records only: whoever cut it framed it, and reported its framing damage.
+    for (let pos = 0; pos + 4 <= src.length; index++) {
+      const start = pos + 4;
+      const end = start + src.readUInt32LE(pos);
+      const offset = run.offset + pos;
+      pos = end;
+      if (end === start) continue; // a zero-length record: framing damage
+      records++;
+      const status = writer.writeRecord(src, start, end, run.context, out);
       if (status !== DEFERRED) {
-        tally.count(status === WRITTEN ? tally.exported : tally.skipped, fast.kind);
+        tally.count(status === WRITTEN ? tally.exported : tally.skipped, writer.kind);
         if (status === WRITTEN) tally.lines++;
         continue;
       }
-      const decoded = decodeRecord(frame.payload, run.context, frame.offset);
+      const decoded = decodeRecord(src.subarray(start, end), run.context, offset);
       if (decoded.ok) tally.add(decoded.event, this.formatter.event(decoded.event), (line) => out.line(line));
       else {
-        decoded.damage.index = frame.index;
+        decoded.damage.index = index;
         damages.push(decoded.damage);
       }
     }
-    return tally.result(out.take(), frames.length, damages);
+    return tally.result(out.take(), records, damages);
   }
 }
 

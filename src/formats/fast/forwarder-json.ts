@@ -21,15 +21,11 @@ import {
   scriptDoc,
 } from "./process-kinds.js";
 import { scanRecord } from "./record-scan.js";
+import { DEFERRED, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
 import { selectedKinds } from "./selection.js";
 import { blockedDoc, moduleDoc, tamperDoc } from "./standalone-kinds.js";
 
-/** writeRecord results. */
-export const WRITTEN = 1;
-/** Not exported (kind not selected): counted as skipped, nothing written. */
-export const SKIPPED = 0;
-/** Not handled here: decode the record and format it with EventFormatter.event (the reference path). */
-export const DEFERRED = -1;
+export { DEFERRED, SKIPPED, WRITTEN } from "./record-writer.js";
 
 /** Records above this size go to the reference path (output room is reserved per record in advance). */
 const MAX_FAST_RECORD = 1 << 20;
@@ -37,7 +33,7 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;
 
-export class FastForwarderJson {
+export class FastForwarderJson implements RecordWriter {
   /** Kind of the record last passed to writeRecord (when WRITTEN or SKIPPED). */
   kind: EventKind = "empty";
   private readonly f = new Fields();
@@ -64,14 +60,10 @@ export class FastForwarderJson {
     this.filler = new EventFieldFiller(this.f);
   }
 
-  /**
-   * Appends the document of one raw record (a serialized CbEventMsg) and "\n" to `out`. Returns WRITTEN,
-   * SKIPPED, or DEFERRED: malformed records, unexported payloads and very large records are left to the
-   * reference path, which then reports the damage or formats the record, so the output is the same.
-   */
-  writeRecord(payload: Buffer, context: RecordContext, out: JsonBytes): number {
+  /** RecordWriter.writeRecord: the forwarder JSON document of the record. */
+  writeRecord(src: Buffer, start: number, end: number, context: RecordContext, out: JsonBytes): number {
     const f = this.f;
-    if (payload.length > MAX_FAST_RECORD || !scanRecord(payload, f)) return DEFERRED;
+    if (end - start > MAX_FAST_RECORD || !scanRecord(src, start, end, f)) return DEFERRED;
     const kind = classify(f);
     if (kind === undefined) return DEFERRED;
     this.kind = kind;
@@ -87,12 +79,12 @@ export class FastForwarderJson {
       d.sensorKnown = context.sensorId !== undefined;
       d.hostFromText(context.computerName ?? "");
     }
-    const start = out.pos;
+    const mark = out.pos;
     try {
-      this.write(kind, out, payload.length);
+      this.write(kind, out, end - start);
     } catch {
       // Not expected (the tests compare every path with the reference); if it happens, the reference decides.
-      out.pos = start;
+      out.pos = mark;
       return DEFERRED;
     }
     out.byte(NEWLINE);

@@ -21,17 +21,23 @@ const DEFERRED = new Error("deferred to the reference decoder");
 // Reader state in module variables: the scanner runs one record at a time and this keeps the hot loop lean.
 let buf: Buffer = Buffer.alloc(0);
 let pos = 0;
+/** End of the record in `buf`. */
+let limit = 0;
 let vlo = 0;
 let vhi = 0;
 
-/** Fills `f` from the record; false when the record must take the reference path. */
-export function scanRecord(payload: Buffer, f: Fields): boolean {
-  buf = payload;
-  pos = 0;
-  f.src = payload;
+/**
+ * Fills `f` from the record `src[start..end)` (field ranges index `src`); false when the record must take the
+ * reference path.
+ */
+export function scanRecord(src: Buffer, start: number, end: number, f: Fields): boolean {
+  buf = src;
+  pos = start;
+  limit = end;
+  f.src = src;
   f.strings = 0;
   try {
-    message(EVENT, payload.length, f);
+    message(EVENT, end, f);
   } catch (err) {
     if (err === DEFERRED) return false;
     throw err;
@@ -108,11 +114,11 @@ function readTag(): number {
 
 /** A varint of up to 10 bytes into vlo/vhi (WireReader.varint). */
 function varint(): void {
-  if (pos + 10 <= buf.length) {
+  if (pos + 10 <= limit) {
     unrolledVarint();
     return;
   }
-  const len = buf.length;
+  const len = limit;
   let p = pos;
   if (p >= len) throw DEFERRED;
   let b = buf[p++];
@@ -198,7 +204,7 @@ function unrolledVarint(): void {
 function lengthEnd(): number {
   varint();
   const end = pos + (vlo >>> 0);
-  if (end > buf.length) throw DEFERRED;
+  if (end > limit) throw DEFERRED;
   return end;
 }
 
@@ -226,7 +232,7 @@ function skip(tag: number): void {
 
 function skipGroup(field: number): void {
   for (;;) {
-    if (pos >= buf.length) throw DEFERRED;
+    if (pos >= limit) throw DEFERRED;
     const tag = readTag();
     if ((tag & 7) === 4) {
       if (tag >>> 3 !== field) throw DEFERRED;
@@ -237,6 +243,6 @@ function skipGroup(field: number): void {
 }
 
 function advance(n: number): void {
-  if (pos + n > buf.length) throw DEFERRED;
+  if (pos + n > limit) throw DEFERRED;
   pos += n;
 }

@@ -24,7 +24,7 @@ function record(header: (w: ProtoWriter) => void, body: (w: ProtoWriter) => void
 function fastLine(payload: Buffer, settings = {}): string {
   const fast = new FastForwarderJson(options(settings));
   const out = new JsonBytes(64);
-  assert.equal(fast.writeRecord(payload, {}, out), WRITTEN);
+  assert.equal(fast.writeRecord(payload, 0, payload.length, {}, out), WRITTEN);
   return out.buf.toString("utf8", 0, out.pos - 1);
 }
 
@@ -257,7 +257,7 @@ describe("fast forwarder JSON: edge cases", () => {
       (w) => w.message(19, () => w.int32(3, 5)),
     );
     const fast = new FastForwarderJson(options());
-    assert.equal(fast.writeRecord(meta, {}, new JsonBytes()), DEFERRED);
+    assert.equal(fast.writeRecord(meta, 0, meta.length, {}, new JsonBytes()), DEFERRED);
     same([both, meta], {}, 1);
   });
 
