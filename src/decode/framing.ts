@@ -84,41 +84,14 @@ export class Framer {
   /** Call at the end of the input: reports a cut length prefix or a truncated last record. */
   end(damages: Damage[]): void {
     if (this.stopped) return;
-    const rest = this.pending.length;
-    if (rest === 0) return;
-    const offset = this.base;
-    if (rest < 4) {
-      damages.push(
-        this.damage("cut-length", offset, 4, rest, `${rest} byte(s) left where a 4-byte length was expected`),
-      );
-    } else {
-      const len = this.pending.readUInt32LE(0);
-      damages.push(
-        this.damage(
-          "truncated-record",
-          offset,
-          len,
-          rest - 4,
-          `record of ${len} bytes is cut off: only ${rest - 4} byte(s) follow`,
-        ),
-      );
-    }
+    if (this.pending.length === 0) return;
+    damages.push(tailDamage(this.file, this.base, this.pending));
     this.stopped = true;
     this.pending = Buffer.alloc(0);
   }
 
-  private stop(
-    damages: Damage[],
-    kind: Damage["kind"],
-    offset: number,
-    len: number,
-    available: number,
-  ): void {
-    const why =
-      kind === "negative-length"
-        ? `length prefix 0x${len.toString(16)} is negative as a signed 32-bit value`
-        : `length ${len} is larger than the ${this.maxRecordBytes}-byte record limit`;
-    damages.push(this.damage(kind, offset, len, available, `${why}; the rest of the input is skipped`));
+  private stop(damages: Damage[], kind: StopKind, offset: number, len: number, available: number): void {
+    damages.push(stopDamage(this.file, kind, offset, len, available, this.maxRecordBytes));
     this.stopped = true;
     this.pending = Buffer.alloc(0);
   }
@@ -131,6 +104,114 @@ export class Framer {
     message: string,
   ): Damage {
     return { kind, file: this.file, offset, expected, available, message };
+  }
+}
+
+type StopKind = "negative-length" | "length-beyond-file";
+
+function stopDamage(
+  file: string | undefined,
+  kind: StopKind,
+  offset: number,
+  len: number,
+  available: number,
+  maxRecordBytes: number,
+): Damage {
+  const why =
+    kind === "negative-length"
+      ? `length prefix 0x${len.toString(16)} is negative as a signed 32-bit value`
+      : `length ${len} is larger than the ${maxRecordBytes}-byte record limit`;
+  return {
+    kind,
+    file,
+    offset,
+    expected: len,
+    available,
+    message: `${why}; the rest of the input is skipped`,
+  };
+}
+
+/** Damage for the bytes left after the last complete record at the end of the input. */
+function tailDamage(file: string | undefined, offset: number, tail: Buffer): Damage {
+  const rest = tail.length;
+  if (rest < 4) {
+    const message = `${rest} byte(s) left where a 4-byte length was expected`;
+    return { kind: "cut-length", file, offset, expected: 4, available: rest, message };
+  }
+  const len = tail.readUInt32LE(0);
+  const message = `record of ${len} bytes is cut off: only ${rest - 4} byte(s) follow`;
+  return { kind: "truncated-record", file, offset, expected: len, available: rest - 4, message };
+}
+
+/**
+ * Framing without frames, for a caller that hands whole runs of records on (to worker threads): finds where
+ * the complete records of a buffer end, reporting the same damage as Framer, with no object per record.
+ */
+export class FrameScanner {
+  /** Input offset of the next buffer's first byte. */
+  offset: number;
+  /** Index of the next record. */
+  index: number;
+  /** Damage made the rest of the input unreadable. */
+  stopped = false;
+  private readonly maxRecordBytes: number;
+  private readonly file: string | undefined;
+
+  constructor(options: FramerOptions = {}) {
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.file = options.file;
+    this.offset = options.startOffset ?? 0;
+    this.index = options.startIndex ?? 0;
+  }
+
+  /**
+   * Scans `buf[0..length)` (starting at a record boundary) and returns how many of its bytes are complete
+   * records; the caller keeps the rest for the next buffer (FrameScanner.need says how large it must be).
+   */
+  scan(buf: Buffer, length: number, damages: Damage[]): number {
+    if (this.stopped) return 0;
+    const max = this.maxRecordBytes;
+    let pos = 0;
+    let index = this.index;
+    while (length - pos >= 4) {
+      const len = buf.readUInt32LE(pos);
+      if (len >= 0x80000000 || len > max) {
+        const kind = len >= 0x80000000 ? "negative-length" : "length-beyond-file";
+        damages.push(stopDamage(this.file, kind, this.offset + pos, len, length - pos - 4, max));
+        this.stopped = true;
+        break;
+      }
+      if (length - pos - 4 < len) break;
+      if (len === 0) {
+        const message = "zero-length record (no CbEventMsg header)";
+        damages.push({
+          kind: "zero-length",
+          file: this.file,
+          offset: this.offset + pos,
+          index,
+          expected: 0,
+          available: 0,
+          message,
+        });
+      }
+      index++;
+      pos += 4 + len;
+    }
+    this.index = index;
+    this.offset += pos;
+    return pos;
+  }
+
+  /** Bytes a buffer needs for the record that starts `tail` (at least 4 for its length). */
+  static need(tail: Buffer): number {
+    return tail.length < 4 ? 4 : 4 + tail.readUInt32LE(0);
+  }
+
+  /** At the end of the input: reports the bytes left after the last complete record, if any. */
+  end(tail: Buffer, damages: Damage[]): void {
+    if (this.stopped || tail.length === 0) return;
+    damages.push(tailDamage(this.file, this.offset, tail));
+    this.stopped = true;
   }
 }
 

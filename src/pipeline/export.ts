@@ -1,10 +1,8 @@
 // The one-off export: archive files → typed events → formatted lines → sinks, then a summary.
-import { open } from "node:fs/promises";
-import type { Damage } from "../decode/damage.js";
 import type { SensorEvent } from "../decode/event.js";
-import { type Frame, Framer } from "../decode/framing.js";
 import type { EventFormatter } from "../formats/formatter.js";
 import { type ArchiveFile, fileContext, type ReadOptions, readArchiveFile } from "../sources/archive.js";
+import { readRecordRuns } from "../sources/record-runs.js";
 import type { LineWriter } from "./line-writer.js";
 import type { FormatPool } from "./parallel.js";
 import type { FormattedRun } from "./record-batch-formatter.js";
@@ -109,37 +107,27 @@ export async function exportFilesParallel(
     for (const damage of run.damages) summary.damage(damage);
     const p = writer.addEncoded(run.output, run.lines);
     if (p !== undefined) await p;
+    // Written out: its memory can serve another run (unless a sink still holds on to it).
+    if (writer.releasesData) pool.recycleOutput(run.output);
   };
   for (const file of files) {
     summary.files++;
     const troubleBefore = summary.damaged + summary.totalFailed();
     const context = fileContext(file, options);
-    const framer = new Framer({ file: file.path, maxRecordBytes: options.maxRecordBytes });
-    for await (const chunk of readChunks(file.path, RUN_BYTES)) {
-      const frames: Frame[] = [];
-      const damages: Damage[] = [];
-      const before = framer.consumed;
-      framer.push(chunk, frames, damages);
-      summary.bytes += framer.consumed - before;
+    let consumed = 0;
+    const runOptions = { runBytes: RUN_BYTES, maxRecordBytes: options.maxRecordBytes, alloc: pool.alloc };
+    for (const raw of readRecordRuns(file.path, runOptions)) {
+      summary.bytes += raw.consumed - consumed;
+      consumed = raw.consumed;
       // Framing damage is reported here, decoding damage by the workers.
-      for (const damage of damages) summary.damage(damage);
-      if (frames.length > 0) {
-        const run = pool.format({
-          records: recordsOf(frames),
-          offset: frames[0].offset,
-          index: frames[0].index,
-          context,
-        });
-        // Awaited in order by writeNext; a failure of one that is still queued must not go unhandled meanwhile.
-        run.catch(() => {});
-        queue.push(run);
-        if (queue.length >= threads * RUNS_IN_FLIGHT_PER_THREAD) await writeNext();
-      }
-      if (framer.isStopped) break;
+      for (const damage of raw.damages) summary.damage(damage);
+      if (raw.records.length === 0) continue;
+      const run = pool.format({ records: raw.records, offset: raw.offset, index: raw.index, context });
+      // Awaited in order by writeNext; a failure of one that is still queued must not go unhandled meanwhile.
+      run.catch(() => {});
+      queue.push(run);
+      if (queue.length >= threads * RUNS_IN_FLIGHT_PER_THREAD) await writeNext();
     }
-    const damages: Damage[] = [];
-    framer.end(damages);
-    for (const damage of damages) summary.damage(damage);
     if (options.afterFile !== undefined) {
       while (queue.length > 0) await writeNext();
       await writer.flush();
@@ -148,27 +136,4 @@ export async function exportFilesParallel(
   }
   while (queue.length > 0) await writeNext();
   await writer.flush();
-}
-
-/** The bytes of consecutive frames (one push of a framer): from the first length prefix to the last payload's end. */
-function recordsOf(frames: Frame[]): Buffer {
-  const first = frames[0].payload;
-  const last = frames[frames.length - 1].payload;
-  const start = first.byteOffset - 4;
-  const end = last.byteOffset + last.length;
-  return Buffer.from(first.buffer, start, end - start);
-}
-
-async function* readChunks(path: string, size: number): AsyncGenerator<Buffer> {
-  const handle = await open(path, "r");
-  try {
-    for (;;) {
-      const chunk = Buffer.allocUnsafeSlow(size);
-      const { bytesRead } = await handle.read(chunk, 0, size, null);
-      if (bytesRead === 0) return;
-      yield chunk.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
 }

@@ -36,17 +36,31 @@ export class LineWriter {
     return this.buffer.size >= this.batchBytes ? this.writeOut() : undefined;
   }
 
-  /** Adds lines already encoded (each ending in "\n"), e.g. formatted by a worker thread. */
+  /**
+   * Adds lines already encoded (each ending in "\n"), e.g. formatted by a worker thread. The caller gives up
+   * `data`: a large block goes to the sinks as it is, after what is held, without being copied.
+   */
   addEncoded(data: Buffer, lines: number): Promise<void> | undefined {
     this.lines += lines;
+    if (data.length >= this.batchBytes >> 2) return this.writeBlock(data);
     this.buffer.addBytes(data);
     return this.buffer.size >= this.batchBytes ? this.writeOut() : undefined;
+  }
+
+  /** Whether every sink is done with a block of addEncoded once its promise resolves (its memory may be reused). */
+  get releasesData(): boolean {
+    return this.sinks.every((s) => s.releasesWrittenData === true);
   }
 
   /** Writes out what is buffered and waits until every sink holds it durably. */
   async flush(): Promise<void> {
     await this.writeOut();
     await Promise.all(this.sinks.map((s) => s.flush()));
+  }
+
+  private async writeBlock(data: Buffer): Promise<void> {
+    await this.writeOut();
+    await Promise.all(this.sinks.map((s) => s.write(data)));
   }
 
   private async writeOut(): Promise<void> {

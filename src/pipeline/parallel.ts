@@ -1,10 +1,11 @@
-// Formatting on every core: the main thread reads and frames the input (cheap), worker threads decode and
-// format runs of records (the expensive part), and the main thread writes their output in input order.
+// Formatting on every core: the main thread reads the input and cuts it into runs of whole records (cheap),
+// worker threads decode and format the runs (the expensive part), and the main thread writes their output in
+// input order. Memory moves between the threads without copies, and goes back and forth for reuse.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { FormatterOptions } from "../formats/formatter.js";
 import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
-import { transferable } from "./transfer.js";
+import { movable, received } from "./transfer.js";
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -15,10 +16,29 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** main → worker. `spares`: memory of written outputs, for the worker's next outputs. */
+export interface FormatJob {
+  id: number;
+  run: Omit<RecordRun, "records"> & { records: Uint8Array };
+  spares: Uint8Array[];
+}
+
+/** worker → main. `records`: the run's input memory, handed back for reading more. */
+export interface FormatReply {
+  id: number;
+  result: Omit<FormattedRun, "output"> & { output: Uint8Array };
+  records: Uint8Array;
+}
+
+/** Recycled buffers kept at most (each list): enough for the runs in flight, not more. */
+const MAX_SPARES = 8;
+
 /** A fixed set of format workers; runs are handed out round-robin. */
 export class FormatPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
+  private readonly spareRecords: ArrayBuffer[] = [];
+  private readonly spareOutputs: ArrayBuffer[] = [];
   private nextId = 0;
   private failure: Error | undefined;
 
@@ -29,7 +49,7 @@ export class FormatPool {
         // A worker keeps nothing between runs; small heaps keep the whole process well under 300 MB.
         resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 },
       });
-      worker.on("message", (msg: { id: number; result: FormattedRun }) => this.settle(msg));
+      worker.on("message", (msg: FormatReply) => this.settle(msg));
       worker.on("error", (err) => this.fail(err));
       worker.on("exit", (code) => {
         if (code !== 0) this.fail(new Error(`format worker exited with code ${code}`));
@@ -38,15 +58,37 @@ export class FormatPool {
     }
   }
 
-  /** Formats one run on the next worker. The run's records buffer is moved to the worker (do not reuse it). */
+  /** Memory for reading a run of at least `size` bytes: a run's input given back by a worker, or new. */
+  readonly alloc = (size: number): Buffer => {
+    const spare = this.spareRecords.pop();
+    if (spare !== undefined && spare.byteLength >= size) return Buffer.from(spare);
+    return Buffer.allocUnsafeSlow(size);
+  };
+
+  /** Gives back the memory of a run's output once every sink is done with it (no view of it may be used after). */
+  recycleOutput(output: Buffer): void {
+    if (this.spareOutputs.length < MAX_SPARES && output.buffer.byteLength > Buffer.poolSize)
+      this.spareOutputs.push(output.buffer as ArrayBuffer);
+  }
+
+  /**
+   * Formats one run on the next worker. The memory of the run's records is moved to the worker: neither that
+   * Buffer nor any other view of its ArrayBuffer may be used afterwards.
+   */
   format(run: RecordRun): Promise<FormattedRun> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const records = transferable(run.records);
+    const { view, buffer } = movable(run.records);
+    const spares = this.spareOutputs.splice(0, 2);
     const worker = this.workers[id % this.workers.length];
+    const job: FormatJob = {
+      id,
+      run: { ...run, records: view },
+      spares: spares.map((b) => new Uint8Array(b)),
+    };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, run: { ...run, records } }, [records.buffer as ArrayBuffer]);
+      worker.postMessage(job, [buffer, ...spares]);
     });
   }
 
@@ -54,12 +96,12 @@ export class FormatPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private settle(msg: { id: number; result: FormattedRun }): void {
+  private settle(msg: FormatReply): void {
+    if (this.spareRecords.length < MAX_SPARES) this.spareRecords.push(msg.records.buffer as ArrayBuffer);
     const pending = this.pending.get(msg.id);
     if (pending === undefined) return;
     this.pending.delete(msg.id);
-    const out = msg.result.output;
-    pending.resolve({ ...msg.result, output: Buffer.from(out.buffer, out.byteOffset, out.length) });
+    pending.resolve({ ...msg.result, output: received(msg.result.output) });
   }
 
   private fail(err: Error): void {

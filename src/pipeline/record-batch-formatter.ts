@@ -30,15 +30,25 @@ export interface FormattedRun {
   damages: Damage[];
 }
 
+const OUTPUT_BYTES = 1 << 20;
+const MAX_SPARES = 4;
+
 export class RecordRunFormatter {
   private readonly formatter: EventFormatter;
   private readonly restoreInvalidBytes: boolean;
   /** Output of the fast path, reused: take() hands each run's bytes over. */
-  private readonly output = new JsonBytes(1 << 20);
+  private readonly output = new JsonBytes(OUTPUT_BYTES);
+  /** Memory of earlier outputs, given back once written (see reuse). */
+  private readonly spares: Buffer[] = [];
 
   constructor(options: FormatterOptions) {
     this.formatter = new EventFormatter(options);
     this.restoreInvalidBytes = options.format === "leef" && options.profile === "forwarder";
+  }
+
+  /** Gives back the memory of an earlier run's output, to be written over (it saves allocating and faulting in). */
+  reuse(memory: Buffer): void {
+    if (memory.length >= OUTPUT_BYTES && this.spares.length < MAX_SPARES) this.spares.push(memory);
   }
 
   format(run: RecordRun): FormattedRun {
@@ -88,7 +98,7 @@ export class RecordRunFormatter {
         damages.push(decoded.damage);
       }
     }
-    return tally.result(out.take(), records, damages);
+    return tally.result(out.take(this.spares.pop()), records, damages);
   }
 }
 

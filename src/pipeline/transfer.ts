@@ -1,12 +1,20 @@
 // Moving buffers between threads without copying them.
 
 /**
- * A buffer whose whole ArrayBuffer may be transferred: small Buffers share Node's allocation pool, and
- * transferring the pool would break every other Buffer in it, so those are copied into memory of their own.
+ * A view of `buf` whose ArrayBuffer may be transferred, and that ArrayBuffer. A Buffer with memory of its own
+ * is moved whole, views included (the sender must not use any view of it afterwards); small Buffers share
+ * Node's allocation pool, which must never be transferred, so those are copied.
  */
-export function transferable(buf: Buffer): Buffer {
-  if (buf.byteOffset === 0 && buf.length === buf.buffer.byteLength && buf.length >= 4096) return buf;
-  const own = Buffer.allocUnsafeSlow(buf.length);
-  buf.copy(own);
-  return own;
+export function movable(buf: Buffer): { view: Uint8Array; buffer: ArrayBuffer } {
+  if (buf.buffer.byteLength > Buffer.poolSize && !(buf.buffer instanceof SharedArrayBuffer)) {
+    return { view: buf, buffer: buf.buffer as ArrayBuffer };
+  }
+  const own = new Uint8Array(buf.length);
+  own.set(buf);
+  return { view: own, buffer: own.buffer };
+}
+
+/** The Buffer of a view received from another thread. */
+export function received(view: Uint8Array): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.length);
 }

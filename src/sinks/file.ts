@@ -24,6 +24,8 @@ export interface FileSinkOptions extends RotationOptions {
 }
 
 export class FileSink implements Sink {
+  /** write() resolves after the bytes went to the file. */
+  readonly releasesWrittenData = true;
   /** Serialises writes, flushes and rotations: a rotation swaps the handle under them. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Rotated files are compressed one after the other, in the background of the export. */

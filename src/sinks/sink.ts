@@ -4,6 +4,8 @@
 export interface Sink {
   /** Shown in errors and summaries (a path, "stdout", a URL without secrets). */
   readonly name: string;
+  /** write() resolves only once the sink is done with the bytes, so the caller may reuse their memory. */
+  readonly releasesWrittenData?: boolean;
   write(data: Buffer): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -90,10 +90,13 @@ export class JsonBytes {
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
 
-  /** Hands over what was written (the caller owns the returned bytes) and starts a fresh buffer. */
-  take(): Buffer {
+  /**
+   * Hands over what was written (the caller owns the returned bytes) and starts over in `next` (memory given
+   * back for reuse), or else in a fresh buffer.
+   */
+  take(next?: Buffer): Buffer {
     const data = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.buf = next ?? Buffer.allocUnsafe(this.buf.length);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     this.pos = 0;
     return data;
