@@ -80,4 +80,13 @@ describe("export on worker threads", () => {
     );
     assert.equal(readFileSync(out, "utf8").split("\n").length - 1, 90000);
   });
+
+  it("into a file (whose written memory the workers reuse) the bytes are those of stdout and of one thread", async () => {
+    const out = join(archive, "..", "threads.json");
+    const toFile = await runCli(["export", "--threads", "2", "--output", out, "--server-name", "s", archive]);
+    const toStdout = await runCli(["export", "--threads", "1", "--server-name", "s", archive]);
+    assert.equal(toFile.code, 3, toFile.stderr);
+    assert.ok(toStdout.stdout.length > 5_000_000);
+    assert.ok(readFileSync(out, "utf8") === toStdout.stdout, "outputs differ");
+  });
 });
