@@ -1,25 +1,20 @@
-// The physical reference: read and frame every record of an archive, nothing else.
-
-import { open } from "node:fs/promises";
-import type { Damage } from "../src/decode/damage.js";
-import { type Frame, Framer } from "../src/decode/framing.js";
+// The physical reference: read and frame every record of an archive, nothing else (the export's own reader).
 import { listArchiveFiles } from "../src/sources/archive.js";
+import { readRecordRuns } from "../src/sources/record-runs.js";
 
 const files = await listArchiveFiles(process.argv.slice(2));
 let records = 0;
-const chunk = Buffer.allocUnsafe(1 << 20);
+const spare: Buffer[] = [];
+// Buffers reused, as the export's workers hand them back.
+const alloc = (size: number) => {
+  const b = spare.pop();
+  return b !== undefined && b.length >= size ? b : Buffer.allocUnsafeSlow(size);
+};
 for (const file of files) {
-  const framer = new Framer();
-  const handle = await open(file.path, "r");
-  const frames: Frame[] = [];
-  const damages: Damage[] = [];
-  for (;;) {
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-    if (bytesRead === 0) break;
-    framer.push(Buffer.from(chunk.subarray(0, bytesRead)), frames, damages);
-    records += frames.length;
-    frames.length = 0;
+  for (const run of readRecordRuns(file.path, { runBytes: 512 * 1024, alloc })) {
+    const buf = run.records;
+    for (let pos = 0; pos + 4 <= buf.length; pos += 4 + buf.readUInt32LE(pos)) records++;
+    spare.push(Buffer.from(buf.buffer));
   }
-  await handle.close();
 }
 process.stderr.write(`framed ${records} records\n`);
