@@ -2,6 +2,7 @@
 import type { SensorEvent } from "../decode/event.js";
 import type { Doc } from "./document.js";
 import { eventExporterDocument, UnsupportedEventError } from "./eventexporter.js";
+import { FastForwarderCsv } from "./fast/forwarder-csv.js";
 import { FastForwarderJson } from "./fast/forwarder-json.js";
 import type { RecordWriter } from "./fast/record-writer.js";
 import { type ForwarderOptions, forwarderDocument } from "./forwarder.js";
@@ -33,6 +34,8 @@ const SKIPPED: FormatOutcome = { status: "skipped" };
 export class EventFormatter {
   /** undefined: not created yet; null: these options need the reference path. */
   private fastWriter: FastForwarderJson | null | undefined;
+  /** The direct CSV/table writer, as fastWriter. */
+  private csvWriter: FastForwarderCsv | null | undefined;
 
   constructor(readonly options: FormatterOptions) {
     if (options.format === "leef" && options.profile === "eventexporter") {
@@ -58,7 +61,13 @@ export class EventFormatter {
    * path; undefined when none covers them. Callers using it bypass event() (and any subclass's override of it).
    */
   get recordWriter(): RecordWriter | undefined {
-    return this.fast;
+    const format = this.options.format;
+    if (format !== "csv" && format !== "table") return this.fast;
+    if (this.csvWriter === undefined) {
+      const covered = FastForwarderCsv.supports(this.options);
+      this.csvWriter = covered ? new FastForwarderCsv(this.options) : null;
+    }
+    return this.csvWriter ?? undefined;
   }
 
   /** Lines for one raw sensor event. */
