@@ -1,8 +1,8 @@
 // In-process throughput of the forwarder JSON paths on one thread, decoding included: the reference path
 // (decodeRecord → forwarderDocument → documentJson → UTF-8), the fast writer fed with decoded events
 // (EventFormatter.event), and the fast writer fed with raw records (decoding fused with writing). Then the same
-// for CSV and tables: the reference path (EventFormatter.event: forwarderDocument → csvLine/tableLine → UTF-8)
-// and the direct writer (FastForwarderCsv.writeRecord).
+// for CSV and tables: the reference path (forwarderDocument → csvLine/tableLine → UTF-8) and the direct writer
+// fed with decoded events (EventFormatter.event) and with raw records (FastForwarderCsv.writeRecord).
 // Usage: node dist/bench/format-paths.js [archive folder]   (default: a generated 200,000-event archive in .bench/)
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -16,6 +16,7 @@ import { EventFormatter, type FormatterOptions } from "../src/formats/formatter.
 import { forwarderDocument } from "../src/formats/forwarder.js";
 import { documentJson } from "../src/formats/json-text.js";
 import { formatOptions } from "../src/formats/options.js";
+import { csvLine, tableLine } from "../src/formats/table.js";
 import { generateArchive } from "../src/generate/archive-generator.js";
 import { fileContext, listArchiveFiles } from "../src/sources/archive.js";
 
@@ -90,18 +91,29 @@ function csvPaths(options: FormatterOptions): [string, Path][] {
   const direct = formatter.recordWriter;
   if (!(direct instanceof FastForwarderCsv))
     throw new Error("the direct CSV writer does not cover these options");
+  const table = { legacyMd5Column: options.legacyMd5Column };
+  const encode = (line: string, out: JsonBytes) => {
+    if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
+    out.line(line);
+  };
   return [
     [
       `reference: decode + document + ${options.format} line`,
       (r, out) => {
         const decoded = decodeRecord(r.payload, r.context);
         if (!decoded.ok) return;
+        const doc = forwarderDocument(decoded.event, options);
+        if (doc === undefined) return;
+        encode(options.format === "table" ? tableLine(doc, table) : csvLine(doc, table), out);
+      },
+    ],
+    [
+      "direct, decoded events: decode + EventFormatter.event",
+      (r, out) => {
+        const decoded = decodeRecord(r.payload, r.context);
+        if (!decoded.ok) return;
         const outcome = formatter.event(decoded.event);
-        if (outcome.status !== "lines") return;
-        for (const line of outcome.lines) {
-          if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
-          out.line(line);
-        }
+        if (outcome.status === "lines") for (const line of outcome.lines) encode(line, out);
       },
     ],
     [

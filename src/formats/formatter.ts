@@ -61,8 +61,11 @@ export class EventFormatter {
    * path; undefined when none covers them. Callers using it bypass event() (and any subclass's override of it).
    */
   get recordWriter(): RecordWriter | undefined {
-    const format = this.options.format;
-    if (format !== "csv" && format !== "table") return this.fast;
+    return this.fast ?? this.csv;
+  }
+
+  /** The direct writer for `--format csv|table --profile forwarder`; undefined for other settings. */
+  private get csv(): FastForwarderCsv | undefined {
     if (this.csvWriter === undefined) {
       const covered = FastForwarderCsv.supports(this.options);
       this.csvWriter = covered ? new FastForwarderCsv(this.options) : null;
@@ -72,9 +75,9 @@ export class EventFormatter {
 
   /** Lines for one raw sensor event. */
   event(event: SensorEvent): FormatOutcome {
-    const fast = this.fast;
-    if (fast !== undefined) {
-      const line = fast.eventLine(event);
+    const direct = this.fast ?? this.csv;
+    if (direct !== undefined) {
+      const line = direct.eventLine(event);
       if (line !== null) return line === undefined ? SKIPPED : { status: "lines", lines: [line] };
     }
     return this.referenceEvent(event);

@@ -1,10 +1,13 @@
 // The fast path for `--format csv` and `--format table` with the `forwarder` profile: the five columns of
 // formats/table.ts (time, host, type, md5, detail) written straight from a raw record's fields, byte-identical to
 // forwarderDocument + csvLine/tableLine encoded as UTF-8 (the reference path, which the tests compare it with).
-// Only the fields the columns show are read; no document, no strings, no bigints.
-import type { EventKind, RecordContext } from "../../decode/event.js";
+// Only the fields the columns show are read; no document, no strings, no bigints. Two entry points, as the JSON
+// writer: a raw record (decoding fused with writing) and a decoded event (its fields filled back into the store).
+import type { EventKind, RecordContext, SensorEvent } from "../../decode/event.js";
+import { hasLoneSurrogate } from "../../decode/text.js";
 import { ipv6Text } from "../../decode/values.js";
 import type { FormatterOptions } from "../formatter.js";
+import { EventFieldFiller } from "./event-fields.js";
 import {
   BLOCKED,
   CHILDPROC,
@@ -26,7 +29,7 @@ import {
   THREAD,
 } from "./fields.js";
 import { classify } from "./forwarder-json.js";
-import { Fragment, type JsonBytes, sequenceLength } from "./json-bytes.js";
+import { Fragment, JsonBytes, sequenceLength } from "./json-bytes.js";
 import { scanRecord } from "./record-scan.js";
 import { DEFERRED, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
 import { selectedKinds } from "./selection.js";
@@ -76,6 +79,8 @@ export class FastForwarderCsv implements RecordWriter {
   /** Kind of the record last passed to writeRecord (when WRITTEN or SKIPPED). */
   kind: EventKind = "empty";
   private readonly f = new Fields();
+  private readonly filler: EventFieldFiller;
+  private readonly eventOut = new JsonBytes(1 << 12);
   private readonly selected: ReadonlySet<EventKind>;
   private readonly table: boolean;
   private readonly legacyMd5: boolean;
@@ -91,6 +96,10 @@ export class FastForwarderCsv implements RecordWriter {
   private contextHost: string | undefined;
   private contextHostBytes: Buffer = Buffer.alloc(0);
   private contextHostChars = 0;
+  /** The context's host name holds a lone surrogate (written as U+FFFD). */
+  private contextHostLone = false;
+  /** An invalid UTF-8 byte of the current line was written as U+FFFD. */
+  private replaced = false;
 
   /** Whether the fast path covers these settings: csv or table, forwarder profile, no remove_from_output. */
   static supports(options: FormatterOptions): boolean {
@@ -108,6 +117,7 @@ export class FastForwarderCsv implements RecordWriter {
     this.legacyMd5 = options.legacyMd5Column === true;
     this.timeFloat = options.timeFloat;
     this.selected = selectedKinds(options.rawEvents);
+    this.filler = new EventFieldFiller(this.f);
     const sep = this.table ? " | " : " ; ";
     this.sep = Fragment.of(sep);
     for (const [kind, name] of Object.entries(TYPE_NAMES)) {
@@ -124,14 +134,46 @@ export class FastForwarderCsv implements RecordWriter {
     if (kind === undefined) return DEFERRED;
     this.kind = kind;
     if (!this.selected.has(kind)) return SKIPPED;
-    // The reference fails (and reports) a time it cannot show; it also decides module md5s that are not ASCII.
-    const seconds = this.seconds();
-    if (Number.isNaN(seconds)) return DEFERRED;
-    if (kind === "module" && !this.asciiText(MODULE.slot.md5)) return DEFERRED;
     const fromEnv = f.has[EVENT.slot.env] === 1 && f.has[ENV.slot.endpoint] === 1;
     if (!fromEnv) this.hostFromContext(context.computerName ?? "");
+    return this.write(kind, out, end - start, fromEnv) ? WRITTEN : DEFERRED;
+  }
+
+  /**
+   * The line of a decoded event (no terminator); undefined when not exported, null when the reference path must
+   * format it (it then reports what it cannot show).
+   */
+  eventLine(event: SensorEvent): string | undefined | null {
+    const kind = event.kind;
+    if (!this.selected.has(kind)) return undefined;
+    const out = this.eventOut;
+    try {
+      if (!this.filler.fill(event)) return null;
+      this.hostFromContext(event.computerName);
+      out.pos = 0;
+      if (!this.write(kind, out, this.filler.size, false)) return null;
+      // The reference line holds invalid bytes as lone surrogates, which the pipeline encodes as U+FFFD; other
+      // users of the line may tell them apart: it makes those lines itself.
+      if (this.replaced || this.contextHostLone) return null;
+    } catch {
+      return null;
+    }
+    return out.buf.toString("utf8", 0, out.pos - 1);
+  }
+
+  /**
+   * Appends the line and "\n"; false (nothing written) for what the reference path decides: a time outside the
+   * years 1..9999 (it fails the event) and module md5s that are not ASCII (Unicode upper-casing).
+   * `fromEnv`: the host name is env's; else the one set by hostFromContext.
+   */
+  private write(kind: EventKind, out: JsonBytes, sourceBytes: number, fromEnv: boolean): boolean {
+    const f = this.f;
+    const seconds = this.seconds();
+    if (Number.isNaN(seconds)) return false;
+    this.replaced = false;
+    if (kind === "module" && !this.asciiText(MODULE.slot.md5)) return false;
     // Each source byte becomes at most 4 output bytes (hex of the hex in the legacy md5 column), plus padding.
-    out.reserve(512 + 4 * (end - start) + (fromEnv ? 0 : this.contextHostBytes.length));
+    out.reserve(512 + 4 * sourceBytes + (fromEnv ? 0 : this.contextHostBytes.length));
 
     this.writeTime(out, seconds);
     out.raw(this.sep);
@@ -149,7 +191,7 @@ export class FastForwarderCsv implements RecordWriter {
     out.raw(this.sep);
     this.detail(out, kind);
     out.byte(NEWLINE);
-    return WRITTEN;
+    return true;
   }
 
   // ---- time ----------------------------------------------------------------------------------------------
@@ -215,6 +257,7 @@ export class FastForwarderCsv implements RecordWriter {
     this.contextHost = text;
     // As the line is encoded (pipeline/line-buffer.ts): a lone surrogate becomes U+FFFD.
     this.contextHostBytes = Buffer.from(text, "utf8");
+    this.contextHostLone = hasLoneSurrogate(text);
     // Python pads by code points (a lone surrogate counts as one).
     let chars = 0;
     for (const _ of text) chars++;
@@ -438,6 +481,7 @@ export class FastForwarderCsv implements RecordWriter {
       }
       const n = sequenceLength(src, i, end, c);
       if (n === 0) {
+        this.replaced = true;
         b[p++] = REPLACEMENT[0];
         b[p++] = REPLACEMENT[1];
         b[p++] = REPLACEMENT[2];

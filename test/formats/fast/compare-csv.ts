@@ -1,13 +1,16 @@
-// Compares the direct CSV/table writer (FastForwarderCsv.writeRecord) with the reference path byte for byte:
-// decodeRecord → EventFormatter.event (forwarderDocument + csvLine/tableLine) → UTF-8, as the pipeline encodes
-// the reference lines. Records the reference decodes as damage, or fails to render, must be deferred.
+// Compares the direct CSV/table writer with the reference path byte for byte: decodeRecord → forwarderDocument →
+// csvLine/tableLine → UTF-8, as the pipeline encodes the reference lines. Both entry points: raw records
+// (FastForwarderCsv.writeRecord) and decoded events (EventFormatter.event). Records the reference decodes as
+// damage, or fails to render, must be deferred (and their events left to the reference path).
 import assert from "node:assert/strict";
-import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
+import { decodeRecord, type RecordContext, type SensorEvent } from "../../../src/decode/event.js";
 import { FastForwarderCsv } from "../../../src/formats/fast/forwarder-csv.js";
 import { JsonBytes } from "../../../src/formats/fast/json-bytes.js";
 import { DEFERRED, SKIPPED, WRITTEN } from "../../../src/formats/fast/record-writer.js";
-import { EventFormatter, type FormatterOptions } from "../../../src/formats/formatter.js";
+import { EventFormatter, type FormatOutcome, type FormatterOptions } from "../../../src/formats/formatter.js";
+import { forwarderDocument } from "../../../src/formats/forwarder.js";
 import { formatOptions } from "../../../src/formats/options.js";
+import { csvLine, tableLine } from "../../../src/formats/table.js";
 
 /** Bytes around a record that would end in a wrong value if read: 0xff starts an endless varint. */
 const FILLER = Buffer.alloc(16, 0xff);
@@ -42,20 +45,35 @@ export const CSV_SETTINGS: [string, CsvSettings][] = [
   ["table, float time, legacy md5 column", { format: "table", timeFloat: true, legacyMd5Column: true }],
 ];
 
+/** The reference path's outcome for a decoded event. */
+export function referenceOutcome(event: SensorEvent, opts: FormatterOptions): FormatOutcome {
+  let doc: ReturnType<typeof forwarderDocument>;
+  try {
+    doc = forwarderDocument(event, opts);
+    if (doc === undefined) return { status: "skipped" };
+    const table = { legacyMd5Column: opts.legacyMd5Column };
+    return {
+      status: "lines",
+      lines: [opts.format === "table" ? tableLine(doc, table) : csvLine(doc, table)],
+    };
+  } catch (err) {
+    return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 export class CsvComparer {
   /** deferred: records the writer left to the reference path though the reference writes or skips them. */
   readonly counts = { written: 0, skipped: 0, deferred: 0, damaged: 0, failed: 0 };
   readonly mismatches: string[] = [];
   private readonly fast: FastForwarderCsv;
-  private readonly reference: EventFormatter;
+  private readonly formatter: EventFormatter;
   private readonly out = new JsonBytes(1024);
 
   constructor(readonly opts: FormatterOptions) {
     const writer = new EventFormatter(opts).recordWriter;
     assert.ok(writer instanceof FastForwarderCsv, "the direct CSV writer covers these settings");
     this.fast = writer;
-    // EventFormatter.event takes the reference path for CSV and tables.
-    this.reference = new EventFormatter(opts);
+    this.formatter = new EventFormatter(opts);
   }
 
   /** Checks one record; `name` identifies it in mismatch reports. */
@@ -71,7 +89,7 @@ export class CsvComparer {
       return;
     }
     const event = decoded.event;
-    const outcome = this.reference.event(event);
+    const outcome = referenceOutcome(event, this.opts);
     if (outcome.status === "failed") {
       this.counts.failed++;
       if (status !== DEFERRED) this.report(name, `<failed: ${outcome.reason}>`, this.written(start, status));
@@ -91,6 +109,10 @@ export class CsvComparer {
     if (status !== DEFERRED && this.fast.kind !== event.kind)
       this.report(name, event.kind, `kind ${this.fast.kind}`);
     this.out.pos = 0;
+    // The decoded event through EventFormatter.event (the direct writer's eventLine, else the reference).
+    const viaEvent = this.formatter.event(event);
+    if (JSON.stringify(viaEvent) !== JSON.stringify(outcome))
+      this.report(`${name} (decoded event)`, JSON.stringify(outcome), JSON.stringify(viaEvent));
   }
 
   /** Asserts no mismatch, and how many records the writer may defer beyond the damaged and failed ones. */

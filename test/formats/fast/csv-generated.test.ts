@@ -5,11 +5,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
 import { frameBuffer } from "../../../src/decode/framing.js";
-import { EventFormatter } from "../../../src/formats/formatter.js";
 import { generateArchive } from "../../../src/generate/archive-generator.js";
 import { fileContext, listArchiveFiles } from "../../../src/sources/archive.js";
 import { runCli } from "../../helpers/cli.js";
-import { CSV_SETTINGS, CsvComparer, type CsvSettings, csvOptions } from "./compare-csv.js";
+import { CSV_SETTINGS, CsvComparer, type CsvSettings, csvOptions, referenceOutcome } from "./compare-csv.js";
 
 interface ArchiveRecord {
   name: string;
@@ -66,12 +65,12 @@ describe("direct CSV/table writer = reference path, on a generated archive", () 
   ];
   for (const [settings, args] of RUNS) {
     it(`cbexport export ${args.join(" ")} writes the reference lines (both cores and one)`, async () => {
-      const reference = new EventFormatter(csvOptions(settings));
+      const opts = csvOptions(settings);
       const expected: string[] = [];
       for (const r of records) {
         const decoded = decodeRecord(r.payload, r.context);
         assert.ok(decoded.ok);
-        const outcome = reference.event(decoded.event);
+        const outcome = referenceOutcome(decoded.event, opts);
         assert.equal(outcome.status, "lines");
         if (outcome.status === "lines") for (const line of outcome.lines) expected.push(`${line}\n`);
       }
