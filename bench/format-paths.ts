@@ -1,18 +1,22 @@
 // In-process throughput of the forwarder JSON paths on one thread, decoding included: the reference path
 // (decodeRecord → forwarderDocument → documentJson → UTF-8), the fast writer fed with decoded events
-// (EventFormatter.event), and the fast writer fed with raw records (decoding fused with writing).
+// (EventFormatter.event), and the fast writer fed with raw records (decoding fused with writing). Then the same
+// for CSV and tables: the reference path (forwarderDocument → csvLine/tableLine → UTF-8) and the direct writer
+// fed with decoded events (EventFormatter.event) and with raw records (FastForwarderCsv.writeRecord).
 // Usage: node dist/bench/format-paths.js [archive folder]   (default: a generated 200,000-event archive in .bench/)
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeRecord, type RecordContext } from "../src/decode/event.js";
 import { frameBuffer } from "../src/decode/framing.js";
+import { FastForwarderCsv } from "../src/formats/fast/forwarder-csv.js";
 import { WRITTEN } from "../src/formats/fast/forwarder-json.js";
 import { JsonBytes } from "../src/formats/fast/json-bytes.js";
 import { EventFormatter, type FormatterOptions } from "../src/formats/formatter.js";
 import { forwarderDocument } from "../src/formats/forwarder.js";
 import { documentJson } from "../src/formats/json-text.js";
 import { formatOptions } from "../src/formats/options.js";
+import { csvLine, tableLine } from "../src/formats/table.js";
 import { generateArchive } from "../src/generate/archive-generator.js";
 import { fileContext, listArchiveFiles } from "../src/sources/archive.js";
 
@@ -82,6 +86,47 @@ function paths(options: FormatterOptions): [string, Path][] {
   ];
 }
 
+function csvPaths(options: FormatterOptions): [string, Path][] {
+  const formatter = new EventFormatter(options);
+  const direct = formatter.recordWriter;
+  if (!(direct instanceof FastForwarderCsv))
+    throw new Error("the direct CSV writer does not cover these options");
+  const table = { legacyMd5Column: options.legacyMd5Column };
+  const encode = (line: string, out: JsonBytes) => {
+    if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
+    out.line(line);
+  };
+  return [
+    [
+      `reference: decode + document + ${options.format} line`,
+      (r, out) => {
+        const decoded = decodeRecord(r.payload, r.context);
+        if (!decoded.ok) return;
+        const doc = forwarderDocument(decoded.event, options);
+        if (doc === undefined) return;
+        encode(options.format === "table" ? tableLine(doc, table) : csvLine(doc, table), out);
+      },
+    ],
+    [
+      "direct, decoded events: decode + EventFormatter.event",
+      (r, out) => {
+        const decoded = decodeRecord(r.payload, r.context);
+        if (!decoded.ok) return;
+        const outcome = formatter.event(decoded.event);
+        if (outcome.status === "lines") for (const line of outcome.lines) encode(line, out);
+      },
+    ],
+    [
+      "direct, raw records: writeRecord (decoding fused)",
+      (r, out) => {
+        if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
+        if (direct.writeRecord(r.payload, 0, r.payload.length, r.context, out) !== WRITTEN)
+          throw new Error("deferred");
+      },
+    ],
+  ];
+}
+
 /** Median events/s over the rounds after a warm-up, and a digest of one round's output. */
 function measure(all: Record[], path: Path): { rate: number; digest: string } {
   const out = new JsonBytes(OUTPUT_BYTES);
@@ -121,15 +166,27 @@ async function main(): Promise<void> {
       ...formatOptions({ serverName: "bench", ...settings }),
       format: "json",
     };
-    console.log(`\n${label}`);
-    console.log("path                                                    events/s   µs/event  output");
-    for (const [name, path] of paths(options)) {
-      const { rate, digest } = measure(all, path);
-      const shown = name === "decode only" ? "–" : digest;
-      console.log(
-        `${name.padEnd(52)} ${Math.round(rate).toLocaleString("en").padStart(10)} ${(1e6 / rate).toFixed(2).padStart(10)}  ${shown}`,
-      );
-    }
+    report(all, `json, ${label}`, paths(options));
+  }
+  for (const [label, settings] of [
+    ["csv, integer time", { format: "csv" }],
+    ["table, float time, legacy md5 column", { format: "table", timeFloat: true, legacyMd5Column: true }],
+  ] as const) {
+    const options: FormatterOptions = { ...formatOptions({ serverName: "bench", ...settings }), ...settings };
+    report(all, label, csvPaths(options));
+  }
+}
+
+/** Measures the paths; each output digest should match its reference's. */
+function report(all: Record[], label: string, list: [string, Path][]): void {
+  console.log(`\n${label}`);
+  console.log("path                                                    events/s   µs/event  output");
+  for (const [name, path] of list) {
+    const { rate, digest } = measure(all, path);
+    const shown = name === "decode only" ? "–" : digest;
+    console.log(
+      `${name.padEnd(52)} ${Math.round(rate).toLocaleString("en").padStart(10)} ${(1e6 / rate).toFixed(2).padStart(10)}  ${shown}`,
+    );
   }
 }
 

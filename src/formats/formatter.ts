@@ -2,6 +2,7 @@
 import type { SensorEvent } from "../decode/event.js";
 import type { Doc } from "./document.js";
 import { eventExporterDocument, UnsupportedEventError } from "./eventexporter.js";
+import { FastForwarderCsv } from "./fast/forwarder-csv.js";
 import { FastForwarderJson } from "./fast/forwarder-json.js";
 import type { RecordWriter } from "./fast/record-writer.js";
 import { type ForwarderOptions, forwarderDocument } from "./forwarder.js";
@@ -33,6 +34,8 @@ const SKIPPED: FormatOutcome = { status: "skipped" };
 export class EventFormatter {
   /** undefined: not created yet; null: these options need the reference path. */
   private fastWriter: FastForwarderJson | null | undefined;
+  /** The direct CSV/table writer, as fastWriter. */
+  private csvWriter: FastForwarderCsv | null | undefined;
 
   constructor(readonly options: FormatterOptions) {
     if (options.format === "leef" && options.profile === "eventexporter") {
@@ -58,14 +61,23 @@ export class EventFormatter {
    * path; undefined when none covers them. Callers using it bypass event() (and any subclass's override of it).
    */
   get recordWriter(): RecordWriter | undefined {
-    return this.fast;
+    return this.fast ?? this.csv;
+  }
+
+  /** The direct writer for `--format csv|table --profile forwarder`; undefined for other settings. */
+  private get csv(): FastForwarderCsv | undefined {
+    if (this.csvWriter === undefined) {
+      const covered = FastForwarderCsv.supports(this.options);
+      this.csvWriter = covered ? new FastForwarderCsv(this.options) : null;
+    }
+    return this.csvWriter ?? undefined;
   }
 
   /** Lines for one raw sensor event. */
   event(event: SensorEvent): FormatOutcome {
-    const fast = this.fast;
-    if (fast !== undefined) {
-      const line = fast.eventLine(event);
+    const direct = this.fast ?? this.csv;
+    if (direct !== undefined) {
+      const line = direct.eventLine(event);
       if (line !== null) return line === undefined ? SKIPPED : { status: "lines", lines: [line] };
     }
     return this.referenceEvent(event);

@@ -169,7 +169,7 @@ export class FastForwarderJson implements RecordWriter {
 }
 
 /** The event kind by the forwarder's payload precedence (decode/event.ts); undefined for a record without one. */
-function classify(f: Fields): EventKind | undefined {
+export function classify(f: Fields): EventKind | undefined {
   const E = EVENT.slot;
   const has = f.has;
   if (has[E.process] === 1) {

@@ -334,7 +334,7 @@ export class JsonBytes {
 }
 
 /** Length of the well-formed UTF-8 sequence at src[i] (Unicode Table 3-7, as decode/text.ts), or 0. */
-function sequenceLength(src: Uint8Array, i: number, end: number, b0: number): number {
+export function sequenceLength(src: Uint8Array, i: number, end: number, b0: number): number {
   if (b0 >= 0xc2 && b0 <= 0xdf) return i + 1 < end && (src[i + 1] & 0xc0) === 0x80 ? 2 : 0;
   if (b0 >= 0xe0 && b0 <= 0xef) {
     if (i + 2 >= end) return 0;
