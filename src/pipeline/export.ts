@@ -5,7 +5,7 @@ import { type ArchiveFile, fileContext, type ReadOptions, readArchiveFile } from
 import { readRecordRuns } from "../sources/record-runs.js";
 import type { LineWriter } from "./line-writer.js";
 import type { FormatPool } from "./parallel.js";
-import type { FormattedRun } from "./record-batch-formatter.js";
+import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
 import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
 
@@ -80,9 +80,11 @@ export async function exportFiles(
   await writer.flush();
 }
 
-/** How many formatted runs may wait for their turn to be written (bounds memory). */
-const RUNS_IN_FLIGHT_PER_THREAD = 6;
+/** How many jobs may be formatting or waiting for their turn to be written (bounds memory). */
+const JOBS_IN_FLIGHT_PER_THREAD = 4;
 const RUN_BYTES = 512 * 1024;
+/** Input per job: small files share one, so messages and writes stay few and large. */
+const JOB_BYTES = 1024 * 1024;
 
 /**
  * exportFiles on every core: the same records, formatted by the same code in worker threads, written in the
@@ -110,6 +112,17 @@ export async function exportFilesParallel(
     // Written out: its memory can serve another run (unless a sink still holds on to it).
     if (writer.releasesData) pool.recycleOutput(run.output);
   };
+  let job: RecordRun[] = [];
+  let jobBytes = 0;
+  const send = async () => {
+    const formatted = pool.format(job);
+    // Awaited in order by writeNext; a failure of one that is still queued must not go unhandled meanwhile.
+    formatted.catch(() => {});
+    queue.push(formatted);
+    job = [];
+    jobBytes = 0;
+    if (queue.length >= threads * JOBS_IN_FLIGHT_PER_THREAD) await writeNext();
+  };
   for (const file of files) {
     summary.files++;
     const troubleBefore = summary.damaged + summary.totalFailed();
@@ -122,18 +135,18 @@ export async function exportFilesParallel(
       // Framing damage is reported here, decoding damage by the workers.
       for (const damage of raw.damages) summary.damage(damage);
       if (raw.records.length === 0) continue;
-      const run = pool.format({ records: raw.records, offset: raw.offset, index: raw.index, context });
-      // Awaited in order by writeNext; a failure of one that is still queued must not go unhandled meanwhile.
-      run.catch(() => {});
-      queue.push(run);
-      if (queue.length >= threads * RUNS_IN_FLIGHT_PER_THREAD) await writeNext();
+      job.push({ records: raw.records, offset: raw.offset, index: raw.index, context });
+      jobBytes += raw.records.length;
+      if (jobBytes >= JOB_BYTES) await send();
     }
     if (options.afterFile !== undefined) {
+      if (job.length > 0) await send();
       while (queue.length > 0) await writeNext();
       await writer.flush();
       await options.afterFile(file, summary.damaged + summary.totalFailed() > troubleBefore);
     }
   }
+  if (job.length > 0) await send();
   while (queue.length > 0) await writeNext();
   await writer.flush();
 }

@@ -11,13 +11,18 @@ if (port === null) throw new Error("format-worker.js runs only as a worker threa
 
 port.on("message", (job: FormatJob) => {
   for (const spare of job.spares) formatter.reuse(received(spare));
-  const result = formatter.format({ ...job.run, records: received(job.run.records) });
-  // The output is a view of memory the formatter no longer uses (JsonBytes.take): moved whole, like the input.
+  const result = formatter.format(job.runs.map((run) => ({ ...run, records: received(run.records) })));
+  // The output is a view of memory the formatter no longer uses (JsonBytes.take): moved whole, like the inputs.
   const output = movable(result.output);
-  const records = job.run.records;
-  const reply: FormatReply = { id: job.id, result: { ...result, output: output.view }, records };
   const transfer = [output.buffer];
-  if (records.buffer !== output.buffer && records.buffer.byteLength > Buffer.poolSize)
-    transfer.push(records.buffer as ArrayBuffer);
+  const records: Uint8Array[] = [];
+  for (const run of job.runs) {
+    const memory = run.records.buffer as ArrayBuffer;
+    // Handed back for reuse when large; small ones (copied when sent) are not worth a message.
+    if (memory.byteLength <= Buffer.poolSize || transfer.includes(memory)) continue;
+    transfer.push(memory);
+    records.push(run.records);
+  }
+  const reply: FormatReply = { id: job.id, result: { ...result, output: output.view }, records };
   port.postMessage(reply, transfer);
 });

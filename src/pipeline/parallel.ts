@@ -16,18 +16,20 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-/** main → worker. `spares`: memory of written outputs, for the worker's next outputs. */
+export type RunMessage = Omit<RecordRun, "records"> & { records: Uint8Array };
+
+/** main → worker: runs formatted into one output. `spares`: memory of written outputs, to write the next ones in. */
 export interface FormatJob {
   id: number;
-  run: Omit<RecordRun, "records"> & { records: Uint8Array };
+  runs: RunMessage[];
   spares: Uint8Array[];
 }
 
-/** worker → main. `records`: the run's input memory, handed back for reading more. */
+/** worker → main. `records`: the runs' input memory, handed back for reading more. */
 export interface FormatReply {
   id: number;
   result: Omit<FormattedRun, "output"> & { output: Uint8Array };
-  records: Uint8Array;
+  records: Uint8Array[];
 }
 
 /** Recycled buffers kept at most (each list): enough for the runs in flight, not more. */
@@ -72,23 +74,24 @@ export class FormatPool {
   }
 
   /**
-   * Formats one run on the next worker. The memory of the run's records is moved to the worker: neither that
-   * Buffer nor any other view of its ArrayBuffer may be used afterwards.
+   * Formats runs into one output on the next worker. The memory of the runs' records is moved to the worker:
+   * neither those Buffers nor any other view of their ArrayBuffers may be used afterwards.
    */
-  format(run: RecordRun): Promise<FormattedRun> {
+  format(runs: readonly RecordRun[]): Promise<FormattedRun> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const { view, buffer } = movable(run.records);
-    const spares = this.spareOutputs.splice(0, 2);
+    const transfer: ArrayBuffer[] = this.spareOutputs.splice(0, 2);
+    const spares = transfer.map((b) => new Uint8Array(b));
+    const messages = runs.map((run) => {
+      const { view, buffer } = movable(run.records);
+      if (!transfer.includes(buffer)) transfer.push(buffer);
+      return { ...run, records: view };
+    });
     const worker = this.workers[id % this.workers.length];
-    const job: FormatJob = {
-      id,
-      run: { ...run, records: view },
-      spares: spares.map((b) => new Uint8Array(b)),
-    };
+    const job: FormatJob = { id, runs: messages, spares };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage(job, [buffer, ...spares]);
+      worker.postMessage(job, transfer);
     });
   }
 
@@ -97,7 +100,8 @@ export class FormatPool {
   }
 
   private settle(msg: FormatReply): void {
-    if (this.spareRecords.length < MAX_SPARES) this.spareRecords.push(msg.records.buffer as ArrayBuffer);
+    for (const records of msg.records)
+      if (this.spareRecords.length < MAX_SPARES) this.spareRecords.push(records.buffer as ArrayBuffer);
     const pending = this.pending.get(msg.id);
     if (pending === undefined) return;
     this.pending.delete(msg.id);

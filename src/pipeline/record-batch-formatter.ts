@@ -1,4 +1,4 @@
-// Formats a run of complete framed records into encoded output lines, with the counts the run summary needs.
+// Formats runs of complete framed records into encoded output lines, with the counts the run summary needs.
 // The same code runs in-process and in worker threads (pipeline/parallel.ts), so both give identical bytes.
 import type { Damage } from "../decode/damage.js";
 import { decodeRecord, type RecordContext, type SensorEvent } from "../decode/event.js";
@@ -30,7 +30,8 @@ export interface FormattedRun {
   damages: Damage[];
 }
 
-const OUTPUT_BYTES = 1 << 20;
+/** Room for the output of a job (about twice its 1 MiB of input in JSON or LEEF), so it rarely grows. */
+const OUTPUT_BYTES = 4 << 20;
 const MAX_SPARES = 4;
 
 export class RecordRunFormatter {
@@ -51,30 +52,38 @@ export class RecordRunFormatter {
     if (memory.length >= OUTPUT_BYTES && this.spares.length < MAX_SPARES) this.spares.push(memory);
   }
 
-  format(run: RecordRun): FormattedRun {
-    const writer = this.formatter.recordWriter;
-    if (writer !== undefined) return this.formatRecords(run, writer);
-    const framer = new Framer({ file: run.context.file, startOffset: run.offset, startIndex: run.index });
-    const frames: Frame[] = [];
-    framer.push(run.records, frames, []);
-    const batch = decodeFrames(frames, [], run.context, framer);
-    const lines = new LineBuffer(Math.max(4096, run.records.length * 2), this.restoreInvalidBytes);
+  /** Formats runs (of one file or of several) into one output, in order. */
+  format(runs: readonly RecordRun[]): FormattedRun {
     const tally = new Tally();
-    for (const event of batch.events)
-      tally.add(event, this.formatter.event(event), (line) => lines.add(line));
-    return tally.result(lines.take(), frames.length, batch.damages);
+    const damages: Damage[] = [];
+    let records = 0;
+    const writer = this.formatter.recordWriter;
+    if (writer !== undefined) {
+      for (const run of runs) records += this.writeRecords(run, writer, tally, damages);
+      return tally.result(this.output.take(this.spares.pop()), records, damages);
+    }
+    const lines = new LineBuffer(OUTPUT_BYTES, this.restoreInvalidBytes);
+    for (const run of runs) {
+      const framer = new Framer({ file: run.context.file, startOffset: run.offset, startIndex: run.index });
+      const frames: Frame[] = [];
+      framer.push(run.records, frames, []);
+      const batch = decodeFrames(frames, [], run.context, framer);
+      for (const event of batch.events)
+        tally.add(event, this.formatter.event(event), (line) => lines.add(line));
+      records += frames.length;
+      damages.push(...batch.damages);
+    }
+    return tally.result(lines.take(), records, damages);
   }
 
   /**
    * Lines straight from the records with a direct writer (formats/fast/), without decoded events or even a
    * frame object per record. The few records the writer defers (damaged, not covered) are decoded and formatted
-   * as above, in place.
+   * as above, in place. Returns the number of records.
    */
-  private formatRecords(run: RecordRun, writer: RecordWriter): FormattedRun {
+  private writeRecords(run: RecordRun, writer: RecordWriter, tally: Tally, damages: Damage[]): number {
     const src = run.records;
     const out = this.output;
-    const tally = new Tally();
-    const damages: Damage[] = [];
     let index = run.index;
     let records = 0;
     // The run holds complete records only: whoever cut it framed it, and reported its framing damage.
@@ -98,7 +107,7 @@ export class RecordRunFormatter {
         damages.push(decoded.damage);
       }
     }
-    return tally.result(out.take(this.spares.pop()), records, damages);
+    return records;
   }
 }
 
