@@ -3,6 +3,7 @@ import type { SensorEvent } from "../decode/event.js";
 import type { Doc } from "./document.js";
 import { eventExporterDocument, UnsupportedEventError } from "./eventexporter.js";
 import { FastForwarderJson } from "./fast/forwarder-json.js";
+import { FastForwarderLeef } from "./fast/forwarder-leef.js";
 import type { RecordWriter } from "./fast/record-writer.js";
 import { type ForwarderOptions, forwarderDocument } from "./forwarder.js";
 import { documentJson } from "./json-text.js";
@@ -33,6 +34,7 @@ const SKIPPED: FormatOutcome = { status: "skipped" };
 export class EventFormatter {
   /** undefined: not created yet; null: these options need the reference path. */
   private fastWriter: FastForwarderJson | null | undefined;
+  private leefWriter: FastForwarderLeef | null | undefined;
 
   constructor(readonly options: FormatterOptions) {
     if (options.format === "leef" && options.profile === "eventexporter") {
@@ -56,9 +58,15 @@ export class EventFormatter {
   /**
    * A direct writer from raw records to lines for these settings (formats/fast/), byte-identical to the reference
    * path; undefined when none covers them. Callers using it bypass event() (and any subclass's override of it).
+   * Its LEEF lines hold invalid UTF-8 bytes raw, as pipeline/line-buffer.ts restores them for this profile.
    */
   get recordWriter(): RecordWriter | undefined {
-    return this.fast;
+    if (this.options.format !== "leef") return this.fast;
+    if (this.leefWriter === undefined) {
+      const covered = FastForwarderLeef.supports(this.options);
+      this.leefWriter = covered ? new FastForwarderLeef(this.options) : null;
+    }
+    return this.leefWriter ?? undefined;
   }
 
   /** Lines for one raw sensor event. */

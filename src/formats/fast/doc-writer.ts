@@ -1,32 +1,25 @@
 // What every fast forwarder document shares: the base keys (JSON-OUTPUT.md §2.3), process GUIDs (§2.4), times
-// (§2.5), addresses (§2.6–2.7) and the strings-table lookup (§2.9), written from a Fields store. Every key is
-// written with a leading comma; the caller turns the document's first comma into "{".
+// (§2.5), addresses (§2.6–2.7) and the strings-table lookup (§2.9), written from a Fields store, as JSON or LEEF
+// (encoding.ts). Every key is written with a leading separator (comma / TAB); the caller turns the document's
+// first one into "{" (JSON) or the header's last "|" (LEEF).
+import { decodeText } from "../../decode/text.js";
 import { filetimeToUnix, ipv6Text } from "../../decode/values.js";
-import { goQuote } from "../json-text.js";
+import { goFloatV } from "../leef.js";
+import { byEncoding, type Encoding } from "./encoding.js";
 import { type Fields, HEADER, type IpAddrLayout } from "./fields.js";
-import { Fragment, type JsonBytes } from "./json-bytes.js";
+import type { Fragment, JsonBytes } from "./json-bytes.js";
 
 const TWO_32 = 4294967296;
 const FILETIME_UNIX_OFFSET_MS = 11644473600000;
 
-/** `,"name":` */
-export function key(name: string): Fragment {
-  return Fragment.of(`,"${name}":`);
-}
-
-/** `,"name":"value"` (constant string values such as `type`). */
-export function keyValue(name: string, value: string): Fragment {
-  return Fragment.of(`,"${name}":${goQuote(value)}`);
-}
-
-/** A boolean key: both documents' fragments ready (`,"name":true` / `,"name":false`). */
+/** A boolean key: both values' fragments ready (`,"name":true` / `,"name":false`). */
 export class BoolKey {
   private readonly yes: Fragment;
   private readonly no: Fragment;
 
-  constructor(name: string) {
-    this.yes = Fragment.of(`,"${name}":true`);
-    this.no = Fragment.of(`,"${name}":false`);
+  constructor(e: Encoding, name: string) {
+    this.yes = e.keyLiteral(name, "true");
+    this.no = e.keyLiteral(name, "false");
   }
 
   write(w: JsonBytes, value: boolean): void {
@@ -41,12 +34,14 @@ export class BoolKey {
 export class EnumKey {
   private readonly known = new Map<number, Fragment>();
   private readonly prefix: Fragment;
+  private readonly close: Fragment;
   private readonly empty: Fragment | undefined;
 
-  constructor(name: string, names: Readonly<Record<number, string>>, unknownEmpty = false) {
-    this.prefix = Fragment.of(`,"${name}":"unknown (`);
-    this.empty = unknownEmpty ? keyValue(name, "") : undefined;
-    for (const [value, text] of Object.entries(names)) this.known.set(Number(value), keyValue(name, text));
+  constructor(e: Encoding, name: string, names: Readonly<Record<number, string>>, unknownEmpty = false) {
+    this.prefix = e.keyText(name, "unknown (");
+    this.close = unknownClose(e);
+    this.empty = unknownEmpty ? e.keyValue(name, "") : undefined;
+    for (const [value, text] of Object.entries(names)) this.known.set(Number(value), e.keyValue(name, text));
   }
 
   write(w: JsonBytes, value: number): void {
@@ -57,24 +52,29 @@ export class EnumKey {
     }
     w.raw(this.prefix);
     w.num(value);
-    w.byte(0x29); // )
-    w.byte(0x22);
+    w.raw(this.close);
   }
 }
 
-const K = {
-  computerName: key("computer_name"),
-  forkPid: key("fork_pid"),
-  md5: key("md5"),
-  pid: key("pid"),
-  processGuid: Fragment.of(',"process_guid":"'),
-  processPath: key("process_path"),
-  sensorId: key("sensor_id"),
-  sha256: key("sha256"),
-  timestamp: key("timestamp"),
-  path: key("path"),
-};
-const EMPTY_STRING = Fragment.of('""');
+/** The end of an `unknown (<n>)` value after its number: `)"` / `)`. */
+export function unknownClose(e: Encoding): Fragment {
+  return e.of(')"', ")");
+}
+
+const KEYS = byEncoding((e) => ({
+  computerName: e.key("computer_name"),
+  forkPid: e.key("fork_pid"),
+  md5: e.key("md5"),
+  pid: e.key("pid"),
+  processGuid: e.keyText("process_guid", ""),
+  processPath: e.key("process_path"),
+  sensorId: e.key("sensor_id"),
+  sha256: e.key("sha256"),
+  timestamp: e.key("timestamp"),
+  path: e.key("path"),
+  linkEnd: e.of('/0"', "/0"),
+  linkClose: e.of('/1"', "/1"),
+}));
 
 /** Settings the writer needs, from the forwarder options. */
 export interface DocSettings {
@@ -83,13 +83,22 @@ export interface DocSettings {
   timeFloat: boolean;
 }
 
-/** Writes one document at a time: the caller sets the sensor identity, then a per-kind writer calls in. */
+/**
+ * Writes one document at a time: the caller sets the sensor identity, then a per-kind writer calls in. The
+ * per-kind writers take their constant bytes from `byEncoding` tables at index `enc`, and write quotes with
+ * quote() (nothing in LEEF); the value methods here pick the encoding's rendering.
+ */
 export class DocWriter {
   /** Where the current document goes. */
   w: JsonBytes;
   readonly f: Fields;
+  readonly e: Encoding;
+  /** Index of the encoding's byEncoding tables. */
+  readonly enc: 0 | 1;
+  readonly leef: boolean;
   readonly url: boolean;
   readonly timeFloat: boolean;
+  private readonly k: (typeof KEYS)[0];
   private readonly cbServer: Fragment;
   /** `"<url>#analyze/` and friends, after their key. */
   private readonly linkProcess: Fragment;
@@ -100,24 +109,28 @@ export class DocWriter {
   /** The host name: a range of `f.src` (from `env`) or pre-quoted bytes (from the record's context). */
   private hostStart = -1;
   private hostEnd = -1;
-  private hostQuoted: Fragment = EMPTY_STRING;
+  private hostQuoted: Fragment;
   private hostText: string | undefined;
 
-  constructor(f: Fields, w: JsonBytes, settings: DocSettings) {
+  constructor(f: Fields, w: JsonBytes, settings: DocSettings, e: Encoding) {
     this.f = f;
     this.w = w;
+    this.e = e;
+    this.enc = e.index;
+    this.leef = e.leef;
+    this.k = KEYS[e.index];
+    this.hostQuoted = e.empty;
     this.url = settings.serverUrl !== undefined;
     this.timeFloat = settings.timeFloat;
-    this.cbServer = Fragment.of(`,"cb_server":${goQuote(settings.serverName)}`);
+    this.cbServer = e.keyValue("cb_server", settings.serverName);
     this.linkProcess = this.linkPrefix("link_process", "#analyze/", settings.serverUrl);
     this.linkSensor = this.linkPrefix("link_sensor", "#/host/", settings.serverUrl);
     this.linkBytes = this.linkProcess.length + this.cbServer.length;
   }
 
-  /** `,"<name>":"<url><path>`: a link up to its variable part (the url escaped as Go would). */
+  /** `,"<name>":"<url><path>`: a link up to its variable part (the url escaped for the encoding). */
   linkPrefix(name: string, path: string, url: string | undefined): Fragment {
-    const quoted = goQuote(`${url ?? ""}${path}`);
-    return Fragment.of(`,"${name}":${quoted.slice(0, -1)}`);
+    return this.e.keyText(name, `${url ?? ""}${path}`);
   }
 
   /** The host name from `env` (a range of the source bytes). */
@@ -131,7 +144,7 @@ export class DocWriter {
     this.hostStart = -1;
     if (text !== this.hostText) {
       this.hostText = text;
-      this.hostQuoted = Fragment.of(goQuote(text));
+      this.hostQuoted = this.e.text(text);
     }
   }
 
@@ -164,18 +177,53 @@ export class DocWriter {
 
   // ---- values --------------------------------------------------------------------------------------------
 
-  /** A text field as a JSON string; `""` when absent. */
-  text(slot: number): void {
-    const f = this.f;
-    if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(EMPTY_STRING);
+  /** `"` in JSON, nothing in LEEF. */
+  quote(): void {
+    if (!this.leef) this.w.byte(0x22);
   }
 
-  /** Upper-case hex of a bytes field; `""` when absent. */
+  /** A text field as a string value; empty when absent. */
+  text(slot: number): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.textRange(f.src, f.lo[slot], f.hi[slot]);
+    else this.w.raw(this.e.empty);
+  }
+
+  /** The UTF-8 bytes src[start..end) as a string value (JSON: quoted, Go's escapes; LEEF: its escapes). */
+  textRange(src: Uint8Array, start: number, end: number): void {
+    if (this.leef) this.w.leefText(src, start, end);
+    else this.w.text(src, start, end);
+  }
+
+  /** A text field as a JSON string (JSON inside a LEEF document too: objects render as JSON); `""` if absent. */
+  jsonText(slot: number): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
+    else {
+      this.w.byte(0x22);
+      this.w.byte(0x22);
+    }
+  }
+
+  /** Text built on the side (rare values), as a string value. */
+  textValue(text: string): void {
+    const bytes = this.e.textBytes(text);
+    this.w.reserve(bytes.length);
+    this.w.bytes(bytes);
+  }
+
+  /** Upper-case hex of a bytes field; empty when absent. */
   hex(slot: number): void {
     const f = this.f;
-    if (f.has[slot] === 1) this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(EMPTY_STRING);
+    if (f.has[slot] !== 1) this.w.raw(this.e.empty);
+    else if (this.leef) this.w.hexUpperBare(f.src, f.lo[slot], f.hi[slot]);
+    else this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
+  }
+
+  /** A text field decoded as the reference does it (invalid bytes escaped, decode/text.ts). */
+  decoded(slot: number): string {
+    const f = this.f;
+    return f.has[slot] === 1 ? decodeText(f.src, f.lo[slot], f.hi[slot]) : "";
   }
 
   /** A 64-bit field in decimal (0 when absent). */
@@ -196,7 +244,9 @@ export class DocWriter {
     }
     if (this.timeFloat) {
       // Number(ft) of the int64: hi * 2^32 exact, one correctly rounded addition.
-      this.w.ascii(String(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000));
+      const seconds = ((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000;
+      // LEEF renders floats with Go's %v (exponent form from 1e6 on), JSON in plain decimal.
+      this.w.ascii(this.leef ? goFloatV(seconds) : String(seconds));
       return;
     }
     // Unsigned: ms = ft div 10000 (exact in two limbs, below 2^53), then (ms - offset) div 1000.
@@ -220,9 +270,9 @@ export class DocWriter {
   }
 
   quotedGuid(pid: number, ctSlot: number, sensorId = this.sensorId): void {
-    this.w.byte(0x22);
+    this.quote();
     this.guid(pid, ctSlot, sensorId);
-    this.w.byte(0x22);
+    this.quote();
   }
 
   /** `process_guid` of the acting process (§2.4), unquoted: new-style or the legacy id's decimal text. */
@@ -235,16 +285,16 @@ export class DocWriter {
 
   /** IPv4 of a uint32 field (0.0.0.0 when absent), quoted. */
   ipv4(slot: number): void {
-    this.w.byte(0x22);
+    this.quote();
     this.w.ipv4(this.u32(slot, 0));
-    this.w.byte(0x22);
+    this.quote();
   }
 
   /** A CbIpAddr (§2.7), quoted; `present`: the message itself is present. */
   ipAddr(a: IpAddrLayout, present: boolean): void {
     const w = this.w;
     const s = a.slot;
-    w.byte(0x22);
+    this.quote();
     if (!present || !this.flag(s.bIsIpv6, false)) w.ipv4(present ? this.u32(s.ipv4Address, 0) : 0);
     else {
       const f = this.f;
@@ -260,27 +310,28 @@ export class DocWriter {
       w.ascii(ipv6Text(bytes));
       if (this.has(s.ipv6Scope)) {
         w.byte(0x25); // %
-        w.textBody(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
+        if (this.leef) w.leefText(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
+        else w.textBody(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
       }
     }
-    w.byte(0x22);
+    this.quote();
   }
 
-  /** Path of the header's filepath_string_guid in the strings table (§2.9), `""` when none matches. */
+  /** Path of the header's filepath_string_guid in the strings table (§2.9), empty when none matches. */
   headerPath(): void {
     const f = this.f;
     const k = HEADER.slot.filepath_string_guid;
     const keyLo = f.has[k] === 1 ? f.lo[k] : 0;
     const keyHi = f.has[k] === 1 ? f.hi[k] : 0;
-    this.w.raw(K.path);
+    this.w.raw(this.k.path);
     for (let i = 0; i < f.strings; i++) {
       const known = f.strGuidHas[i] === 1;
       if ((known ? f.strGuidLo[i] : 0) !== keyLo || (known ? f.strGuidHi[i] : 0) !== keyHi) continue;
-      if (f.strTextHas[i] === 1) this.w.text(f.src, f.strTextStart[i], f.strTextEnd[i]);
-      else this.w.raw(EMPTY_STRING);
+      if (f.strTextHas[i] === 1) this.textRange(f.src, f.strTextStart[i], f.strTextEnd[i]);
+      else this.w.raw(this.e.empty);
       return;
     }
-    this.w.raw(EMPTY_STRING);
+    this.w.raw(this.e.empty);
   }
 
   // ---- base keys -----------------------------------------------------------------------------------------
@@ -290,15 +341,15 @@ export class DocWriter {
   }
 
   computerNameKey(): void {
-    this.w.raw(K.computerName);
-    if (this.hostStart >= 0) this.w.text(this.f.src, this.hostStart, this.hostEnd);
+    this.w.raw(this.k.computerName);
+    if (this.hostStart >= 0) this.textRange(this.f.src, this.hostStart, this.hostEnd);
     else this.w.raw(this.hostQuoted);
   }
 
   forkPidKey(): void {
     const s = HEADER.slot.fork_pid;
     if (!this.has(s)) return;
-    this.w.raw(K.forkPid);
+    this.w.raw(this.k.forkPid);
     this.w.num(this.f.lo[s]);
   }
 
@@ -308,58 +359,53 @@ export class DocWriter {
     const w = this.w;
     w.raw(this.linkProcess);
     this.actingGuid();
-    w.byte(0x2f); // /0"
-    w.byte(0x30);
-    w.byte(0x22);
+    w.raw(this.k.linkEnd);
     w.raw(this.linkSensor);
     w.num(this.sensorId);
-    w.byte(0x22);
+    this.quote();
   }
 
   /** Ends a `link_*` key to another process (`<url>#analyze/<guid>/1`) after its guid. */
   linkClose(): void {
-    const w = this.w;
-    w.byte(0x2f); // /1"
-    w.byte(0x31);
-    w.byte(0x22);
+    this.w.raw(this.k.linkClose);
   }
 
   headerMd5Key(): void {
-    this.w.raw(K.md5);
+    this.w.raw(this.k.md5);
     this.hex(HEADER.slot.process_md5);
   }
 
   headerSha256Key(): void {
-    this.w.raw(K.sha256);
+    this.w.raw(this.k.sha256);
     this.hex(HEADER.slot.process_sha256);
   }
 
   pidKey(): void {
-    this.w.raw(K.pid);
+    this.w.raw(this.k.pid);
     this.w.num(this.i32(HEADER.slot.process_pid, 0));
   }
 
   processGuidKey(): void {
-    this.w.raw(K.processGuid);
+    this.w.raw(this.k.processGuid);
     this.actingGuid();
-    this.w.byte(0x22);
+    this.quote();
   }
 
   processPathKey(): void {
     const s = HEADER.slot.process_path;
     const f = this.f;
     if (f.has[s] !== 1 || f.lo[s] === f.hi[s]) return;
-    this.w.raw(K.processPath);
-    this.w.text(f.src, f.lo[s], f.hi[s]);
+    this.w.raw(this.k.processPath);
+    this.textRange(f.src, f.lo[s], f.hi[s]);
   }
 
   sensorIdKey(): void {
-    this.w.raw(K.sensorId);
+    this.w.raw(this.k.sensorId);
     this.w.num(this.sensorId);
   }
 
   timestampKey(): void {
-    this.w.raw(K.timestamp);
+    this.w.raw(this.k.timestamp);
     this.time(HEADER.slot.timestamp);
   }
 }

@@ -1,7 +1,10 @@
-// JSON text written straight into a byte buffer, with Go's escaping (JSON-OUTPUT.md §1): the fast forwarder
-// writer's output. Nothing here allocates per value. Callers reserve room for a whole document first, so the
+// JSON text written straight into a byte buffer, with Go's escaping (JSON-OUTPUT.md §1), and the few LEEF
+// renderings (LEEF.md §2–3) that differ from it: the fast forwarder writers' output. Nothing here allocates per
+// value. Callers reserve room for a whole document first, so the
 // primitives write without bounds checks of their own; they may also write up to 3 bytes past `pos` (whole
 // 32-bit words, measured 2.6× faster than byte loops), which the next write overwrites.
+
+import { encodeText, hasLoneSurrogate } from "../../decode/text.js";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -66,6 +69,31 @@ function pairs(count: number, text: (i: number) => string): Uint16Array {
   for (let i = 0; i < count; i++) table[i] = text(i).charCodeAt(0) | (text(i).charCodeAt(1) << 8);
   return table;
 }
+
+/**
+ * LEEF escaping (LEEF.md §3), branch-free: each byte is written as FIRST[c], SECOND[c] and the output advances
+ * by LEEF_STEP[c] (1: the byte as it is; 2: a backslash and the escape letter). Every other byte, invalid UTF-8
+ * included, goes out raw: the forwarder passes raw bytes through.
+ */
+const LEEF_FIRST = new Uint8Array(256);
+const LEEF_SECOND = new Uint8Array(256);
+const LEEF_STEP = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  LEEF_FIRST[c] = c;
+  LEEF_STEP[c] = 1;
+}
+for (const [c, letter] of [
+  [BACKSLASH, "\\"],
+  [0x0a, "n"],
+  [0x0d, "r"],
+  [0x09, "t"],
+  [0x3d, "="],
+] as const) {
+  LEEF_FIRST[c] = BACKSLASH;
+  LEEF_SECOND[c] = letter.charCodeAt(0);
+  LEEF_STEP[c] = 2;
+}
+
 const HEX_UPPER = pairs(256, (i) => i.toString(16).toUpperCase().padStart(2, "0"));
 const HEX_LOWER = pairs(256, (i) => i.toString(16).padStart(2, "0"));
 const DIGITS = pairs(100, (i) => String(i).padStart(2, "0"));
@@ -99,8 +127,19 @@ export class JsonBytes {
     return data;
   }
 
-  /** Appends a line of text (e.g. one the reference path formatted) and its "\n". */
+  /**
+   * Appends a line of text (e.g. one the reference path formatted) and its "\n". Escaped invalid bytes (lone
+   * surrogates, decode/text.ts) go out as the raw bytes, as pipeline/line-buffer.ts does for forwarder LEEF;
+   * JSON lines never hold any (Go's escaping writes them as \ufffd).
+   */
   line(text: string): void {
+    if (hasLoneSurrogate(text)) {
+      const bytes = encodeText(text);
+      this.reserve(bytes.length + 1);
+      this.bytes(bytes);
+      this.buf[this.pos++] = 0x0a;
+      return;
+    }
     this.reserve(text.length * 3 + 1);
     this.pos += this.buf.write(text, this.pos, "utf8");
     this.buf[this.pos++] = 0x0a;
@@ -145,6 +184,19 @@ export class JsonBytes {
         i = this.escape(src, i, end, c);
         p = this.pos;
       }
+    }
+    this.pos = p;
+  }
+
+  /** LEEF text of the bytes src[start..end) (LEEF.md §3): `\\`, LF, CR, TAB and `=` escaped, all else raw. */
+  leefText(src: Uint8Array, start: number, end: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      const c = src[i];
+      b[p] = LEEF_FIRST[c];
+      b[p + 1] = LEEF_SECOND[c];
+      p += LEEF_STEP[c];
     }
     this.pos = p;
   }
@@ -292,6 +344,27 @@ export class JsonBytes {
     }
     this.buf[p++] = QUOTE;
     this.pos = p;
+  }
+
+  /** Upper-case hex of src[start..end), unquoted (LEEF). */
+  hexUpperBare(src: Uint8Array, start: number, end: number): void {
+    const v = this.view;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      v.setUint16(p, HEX_UPPER[src[i]], true);
+      p += 2;
+    }
+    this.pos = p;
+  }
+
+  /** Go's `%v` of a byte slice, `[100 134 21]` (LEEF's rendering of raw bytes): at most 4 bytes per byte + 2. */
+  byteList(src: Uint8Array, start: number, end: number): void {
+    this.buf[this.pos++] = 0x5b; // [
+    for (let i = start; i < end; i++) {
+      if (i > start) this.buf[this.pos++] = 0x20;
+      this.smallUint(src[i]);
+    }
+    this.buf[this.pos++] = 0x5d; // ]
   }
 
   /** Lower-case hex of the low 16 bits (4 digits). */

@@ -9,7 +9,8 @@ import {
   OPEN_TYPES,
   REGMOD_ACTIONS,
 } from "../names.js";
-import { BoolKey, type DocWriter, EnumKey, key, keyValue } from "./doc-writer.js";
+import { BoolKey, type DocWriter, EnumKey } from "./doc-writer.js";
+import { byEncoding } from "./encoding.js";
 import {
   CHILDPROC,
   CROSSPROC,
@@ -25,80 +26,76 @@ import {
   SUPPRESSED,
   THREAD,
 } from "./fields.js";
-import { Fragment } from "./json-bytes.js";
+import type { Fragment } from "./json-bytes.js";
 
-const K = {
-  blocked: new BoolKey("blocked"),
-  childCommandLine: key("child_command_line"),
-  childPid: key("child_pid"),
-  childProcessGuid: key("child_process_guid"),
-  childSuppressed: new BoolKey("child_suppressed"),
-  childUsername: key("child_username"),
-  commandLine: key("command_line"),
-  created: new BoolKey("created"),
-  emetTimestamp: key("emet_timestamp"),
-  expectFollowon: new BoolKey("expect_followon_w_md5"),
-  fileMd5: key("file_md5"),
-  fileSha256: key("file_sha256"),
-  filetype: key("filetype"),
-  filteringKnownDlls: new BoolKey("filtering_known_dlls"),
-  isTarget: new BoolKey("is_target"),
-  logId: key("log_id"),
-  logMessage: key("log_message"),
-  md5: key("md5"),
-  parentCreateTime: key("parent_create_time"),
-  parentGuid: key("parent_guid"),
-  parentMd5: key("parent_md5"),
-  parentPath: key("parent_path"),
-  parentPid: key("parent_pid"),
-  parentProcessGuid: Fragment.of(',"parent_process_guid":"'),
-  parentSha256: key("parent_sha256"),
-  path: key("path"),
-  actiontype: key("actiontype"),
-  requestedAccess: key("requested_access"),
-  script: key("script"),
-  scriptSha256: key("script_sha256"),
-  sha256: key("sha256"),
-  tamper: new BoolKey("tamper"),
-  tamperSent: new BoolKey("tamper_sent"),
-  targetCreateTime: key("target_create_time"),
-  targetMd5: key("target_md5"),
-  targetPath: key("target_path"),
-  targetPid: key("target_pid"),
-  targetProcessGuid: Fragment.of(',"target_process_guid":"'),
-  targetSha256: key("target_sha256"),
-  uid: key("uid"),
-  username: key("username"),
-};
-
-const V = {
-  procEventType: keyValue("event_type", "proc"),
-  procstart: keyValue("type", "ingress.event.procstart"),
-  procend: keyValue("type", "ingress.event.procend"),
-  modloadEventType: keyValue("event_type", "modload"),
-  modloadType: keyValue("type", "ingress.event.moduleload"),
-  filemodEventType: keyValue("event_type", "filemod"),
-  filemodType: keyValue("type", "ingress.event.filemod"),
-  regmodEventType: keyValue("event_type", "regmod"),
-  regmodType: keyValue("type", "ingress.event.regmod"),
-  childprocEventType: keyValue("event_type", "childproc"),
-  childprocType: keyValue("type", "ingress.event.childproc"),
-  crossEventType: keyValue("event_type", "cross_process"),
-  crossOpenType: keyValue("type", "ingress.event.crossprocopen"),
-  remoteThreadType: keyValue("type", "ingress.event.remotethread"),
-  remoteThread: keyValue("cross_process_type", "remote_thread"),
-  emetEventType: keyValue("event_type", "emet_mitigation"),
-  emetType: keyValue("type", "ingress.event.emetmitigation"),
-  scriptEventType: keyValue("event_type", "FilelessScriptload"),
-  scriptType: keyValue("type", "ingress.event.filelessscriptload"),
-};
-
-const FILEMOD_ACTION = new EnumKey("action", FILEMOD_ACTIONS);
-const REGMOD_ACTION = new EnumKey("action", REGMOD_ACTIONS);
-const FILETYPE_NAME = new EnumKey("filetype_name", FILE_TYPES, true);
-const CHILDPROC_TYPE = new EnumKey("childproc_type", CHILDPROC_TYPES, true);
-const OPEN_TYPE = new EnumKey("cross_process_type", OPEN_TYPES);
-const MITIGATION_NAME = new EnumKey("mitigation", MITIGATIONS);
+const KEYS = byEncoding((e) => ({
+  blocked: new BoolKey(e, "blocked"),
+  childCommandLine: e.key("child_command_line"),
+  childPid: e.key("child_pid"),
+  childProcessGuid: e.key("child_process_guid"),
+  childSuppressed: new BoolKey(e, "child_suppressed"),
+  childUsername: e.key("child_username"),
+  commandLine: e.key("command_line"),
+  created: new BoolKey(e, "created"),
+  emetTimestamp: e.key("emet_timestamp"),
+  expectFollowon: new BoolKey(e, "expect_followon_w_md5"),
+  fileMd5: e.key("file_md5"),
+  fileSha256: e.key("file_sha256"),
+  filetype: e.key("filetype"),
+  filteringKnownDlls: new BoolKey(e, "filtering_known_dlls"),
+  isTarget: new BoolKey(e, "is_target"),
+  logId: e.key("log_id"),
+  logMessage: e.key("log_message"),
+  md5: e.key("md5"),
+  parentCreateTime: e.key("parent_create_time"),
+  parentGuid: e.key("parent_guid"),
+  parentMd5: e.key("parent_md5"),
+  parentPath: e.key("parent_path"),
+  parentPid: e.key("parent_pid"),
+  parentProcessGuid: e.keyText("parent_process_guid", ""),
+  parentSha256: e.key("parent_sha256"),
+  path: e.key("path"),
+  actiontype: e.key("actiontype"),
+  requestedAccess: e.key("requested_access"),
+  script: e.key("script"),
+  scriptSha256: e.key("script_sha256"),
+  sha256: e.key("sha256"),
+  tamper: new BoolKey(e, "tamper"),
+  tamperSent: new BoolKey(e, "tamper_sent"),
+  targetCreateTime: e.key("target_create_time"),
+  targetMd5: e.key("target_md5"),
+  targetPath: e.key("target_path"),
+  targetPid: e.key("target_pid"),
+  targetProcessGuid: e.keyText("target_process_guid", ""),
+  targetSha256: e.key("target_sha256"),
+  uid: e.key("uid"),
+  username: e.key("username"),
+  procEventType: e.keyValue("event_type", "proc"),
+  procstart: e.keyValue("type", "ingress.event.procstart"),
+  procend: e.keyValue("type", "ingress.event.procend"),
+  modloadEventType: e.keyValue("event_type", "modload"),
+  modloadType: e.keyValue("type", "ingress.event.moduleload"),
+  filemodEventType: e.keyValue("event_type", "filemod"),
+  filemodType: e.keyValue("type", "ingress.event.filemod"),
+  regmodEventType: e.keyValue("event_type", "regmod"),
+  regmodType: e.keyValue("type", "ingress.event.regmod"),
+  childprocEventType: e.keyValue("event_type", "childproc"),
+  childprocType: e.keyValue("type", "ingress.event.childproc"),
+  crossEventType: e.keyValue("event_type", "cross_process"),
+  crossOpenType: e.keyValue("type", "ingress.event.crossprocopen"),
+  remoteThreadType: e.keyValue("type", "ingress.event.remotethread"),
+  remoteThread: e.keyValue("cross_process_type", "remote_thread"),
+  emetEventType: e.keyValue("event_type", "emet_mitigation"),
+  emetType: e.keyValue("type", "ingress.event.emetmitigation"),
+  scriptEventType: e.keyValue("event_type", "FilelessScriptload"),
+  scriptType: e.keyValue("type", "ingress.event.filelessscriptload"),
+  filemodAction: new EnumKey(e, "action", FILEMOD_ACTIONS),
+  regmodAction: new EnumKey(e, "action", REGMOD_ACTIONS),
+  filetypeName: new EnumKey(e, "filetype_name", FILE_TYPES, true),
+  childprocTypeName: new EnumKey(e, "childproc_type", CHILDPROC_TYPES, true),
+  openType: new EnumKey(e, "cross_process_type", OPEN_TYPES),
+  mitigationName: new EnumKey(e, "mitigation", MITIGATIONS),
+}));
 
 /** Link prefixes of the kinds that link another process, made once per writer. */
 export interface ProcessLinks {
@@ -124,13 +121,14 @@ function parentGuid(d: DocWriter): void {
 }
 
 export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   const P = PROCESS.slot;
   d.cbServerKey();
   w.raw(K.commandLine);
   d.text(P.commandline);
   d.computerNameKey();
-  w.raw(V.procEventType);
+  w.raw(K.procEventType);
   K.expectFollowon.write(w, d.flag(P.expect_followon_w_md5, false));
   K.filteringKnownDlls.write(w, d.flag(P.bFilteringKnownDlls, false));
   d.forkPidKey();
@@ -156,7 +154,7 @@ export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean):
   w.num(d.i32(P.parent_pid, 0));
   w.raw(K.parentProcessGuid);
   parentGuid(d);
-  w.byte(0x22);
+  d.quote();
   if (d.has(P.parent_sha256)) {
     w.raw(K.parentSha256);
     d.hex(P.parent_sha256);
@@ -169,7 +167,7 @@ export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean):
   w.raw(K.sha256);
   d.hex(created && d.has(P.sha256hash) ? P.sha256hash : HEADER.slot.process_sha256);
   d.timestampKey();
-  w.raw(created ? V.procstart : V.procend);
+  w.raw(created ? K.procstart : K.procend);
   if (d.has(P.uid)) {
     w.raw(K.uid);
     d.text(P.uid);
@@ -181,10 +179,11 @@ export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean):
 }
 
 export function modloadDoc(d: DocWriter): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.modloadEventType);
+  w.raw(K.modloadEventType);
   d.forkPidKey();
   d.linkKeys();
   w.raw(K.md5);
@@ -197,20 +196,21 @@ export function modloadDoc(d: DocWriter): void {
   w.raw(K.sha256);
   d.hex(MODLOAD.slot.sha256hash);
   d.timestampKey();
-  w.raw(V.modloadType);
+  w.raw(K.modloadType);
 }
 
 export function filemodDoc(d: DocWriter): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   const F = FILEMOD.slot;
   const action = d.i32(F.action, 1);
   const fileType = d.i32(F.type, 0);
-  FILEMOD_ACTION.write(w, action);
+  K.filemodAction.write(w, action);
   w.raw(K.actiontype);
   w.num(action);
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.filemodEventType);
+  w.raw(K.filemodEventType);
   if (d.has(F.md5hash)) {
     w.raw(K.fileMd5);
     d.hex(F.md5hash);
@@ -221,7 +221,7 @@ export function filemodDoc(d: DocWriter): void {
   }
   w.raw(K.filetype);
   w.num(fileType);
-  FILETYPE_NAME.write(w, fileType);
+  K.filetypeName.write(w, fileType);
   d.forkPidKey();
   d.linkKeys();
   d.headerMd5Key();
@@ -234,19 +234,20 @@ export function filemodDoc(d: DocWriter): void {
   K.tamper.write(w, d.flag(F.tamper, false));
   K.tamperSent.write(w, d.flag(F.tamper_sent, false));
   d.timestampKey();
-  w.raw(V.filemodType);
+  w.raw(K.filemodType);
 }
 
 export function regmodDoc(d: DocWriter): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   const R = REGMOD.slot;
   const action = d.i32(R.action, 1);
-  REGMOD_ACTION.write(w, action);
+  K.regmodAction.write(w, action);
   w.raw(K.actiontype);
   w.num(action);
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.regmodEventType);
+  w.raw(K.regmodEventType);
   d.forkPidKey();
   d.linkKeys();
   d.headerMd5Key();
@@ -260,10 +261,11 @@ export function regmodDoc(d: DocWriter): void {
   K.tamper.write(w, d.flag(R.tamper, false));
   K.tamperSent.write(w, d.flag(R.tamper_sent, false));
   d.timestampKey();
-  w.raw(V.regmodType);
+  w.raw(K.regmodType);
 }
 
 export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   const C = CHILDPROC.slot;
   const H = HEADER.slot;
@@ -285,10 +287,10 @@ export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
     w.raw(K.childUsername);
     d.text(C.username);
   }
-  CHILDPROC_TYPE.write(w, d.i32(C.childProcType, 0));
+  K.childprocTypeName.write(w, d.i32(C.childProcType, 0));
   d.computerNameKey();
   K.created.write(w, d.flag(C.created, false));
-  w.raw(V.childprocEventType);
+  w.raw(K.childprocEventType);
   d.forkPidKey();
   if (d.url) {
     w.raw(links.child);
@@ -315,10 +317,11 @@ export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
   K.tamper.write(w, d.flag(C.tamper, false));
   K.tamperSent.write(w, d.flag(C.tamper_sent, false));
   d.timestampKey();
-  w.raw(V.childprocType);
+  w.raw(K.childprocType);
 }
 
 export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   const X = CROSSPROC.slot;
   const open = d.has(X.open);
@@ -334,9 +337,9 @@ export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
   const pid = pidSlot < 0 ? 0 : d.u32(pidSlot, 0);
   d.cbServerKey();
   d.computerNameKey();
-  if (open) OPEN_TYPE.write(w, d.i32(O.type, 1));
-  else w.raw(V.remoteThread);
-  w.raw(V.crossEventType);
+  if (open) K.openType.write(w, d.i32(O.type, 1));
+  else w.raw(K.remoteThread);
+  w.raw(K.crossEventType);
   d.forkPidKey();
   K.isTarget.write(w, d.flag(X.isTarget, false));
   d.linkKeys();
@@ -366,11 +369,11 @@ export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
   w.num(pid);
   w.raw(K.targetProcessGuid);
   targetGuid(d, pid, ctSlot);
-  w.byte(0x22);
+  d.quote();
   w.raw(K.targetSha256);
   optionalHex(d, sha256);
   d.timestampKey();
-  w.raw(open ? V.crossOpenType : V.remoteThreadType);
+  w.raw(open ? K.crossOpenType : K.remoteThreadType);
 }
 
 /** The target's GUID: sensor (0 when unknown), pid as int32, create time (0 when absent). */
@@ -380,18 +383,17 @@ function targetGuid(d: DocWriter, pid: number, ctSlot: number): void {
 }
 
 function optionalHex(d: DocWriter, slot: number): void {
-  if (slot < 0) d.w.raw(EMPTY);
+  if (slot < 0) d.w.raw(d.e.empty);
   else d.hex(slot);
 }
 
 function optionalText(d: DocWriter, slot: number): void {
-  if (slot < 0) d.w.raw(EMPTY);
+  if (slot < 0) d.w.raw(d.e.empty);
   else d.text(slot);
 }
 
-const EMPTY = Fragment.of('""');
-
 export function emetDoc(d: DocWriter): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   const E = EMET.slot;
   const mitigation = d.has(E.action) ? d.i32(MITIGATION.slot.mitigationType, 1) : 1;
@@ -400,7 +402,7 @@ export function emetDoc(d: DocWriter): void {
   d.computerNameKey();
   w.raw(K.emetTimestamp);
   d.int64(E.emetTimstamp, false);
-  w.raw(V.emetEventType);
+  w.raw(K.emetEventType);
   d.forkPidKey();
   d.linkKeys();
   w.raw(K.logId);
@@ -408,22 +410,23 @@ export function emetDoc(d: DocWriter): void {
   w.raw(K.logMessage);
   d.text(E.actionText);
   d.headerMd5Key();
-  MITIGATION_NAME.write(w, mitigation);
+  K.mitigationName.write(w, mitigation);
   d.pidKey();
   d.processGuidKey();
   d.processPathKey();
   d.sensorIdKey();
   d.headerSha256Key();
   d.timestampKey();
-  w.raw(V.emetType);
+  w.raw(K.emetType);
 }
 
 export function scriptDoc(d: DocWriter): void {
+  const K = KEYS[d.enc];
   const w = d.w;
   const S = SCRIPT.slot;
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.scriptEventType);
+  w.raw(K.scriptEventType);
   d.forkPidKey();
   d.linkKeys();
   d.headerMd5Key();
@@ -437,5 +440,5 @@ export function scriptDoc(d: DocWriter): void {
   d.sensorIdKey();
   d.headerSha256Key();
   d.timestampKey();
-  w.raw(V.scriptType);
+  w.raw(K.scriptType);
 }
