@@ -1,7 +1,9 @@
-// In-process throughput of the forwarder JSON paths on one thread, decoding included: the reference path
-// (decodeRecord → forwarderDocument → documentJson → UTF-8), the fast writer fed with decoded events
-// (EventFormatter.event), and the fast writer fed with raw records (decoding fused with writing).
+// In-process throughput of the forwarder JSON and LEEF paths on one thread, decoding included: the reference
+// path (decodeRecord → forwarderDocument → documentJson or leefLine → UTF-8, invalid bytes restored for LEEF),
+// the JSON fast writer fed with decoded events (EventFormatter.event), and the fast writers fed with raw records
+// (decoding fused with writing). Equal digests = equal output.
 // Usage: node dist/bench/format-paths.js [archive folder]   (default: a generated 200,000-event archive in .bench/)
+// BENCH_PATHS=text,...: only the paths whose label contains one of these (e.g. BENCH_PATHS=writeRecord).
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,9 +11,11 @@ import { decodeRecord, type RecordContext } from "../src/decode/event.js";
 import { frameBuffer } from "../src/decode/framing.js";
 import { WRITTEN } from "../src/formats/fast/forwarder-json.js";
 import { JsonBytes } from "../src/formats/fast/json-bytes.js";
+import type { RecordWriter } from "../src/formats/fast/record-writer.js";
 import { EventFormatter, type FormatterOptions } from "../src/formats/formatter.js";
 import { forwarderDocument } from "../src/formats/forwarder.js";
 import { documentJson } from "../src/formats/json-text.js";
+import { leefLine } from "../src/formats/leef.js";
 import { formatOptions } from "../src/formats/options.js";
 import { generateArchive } from "../src/generate/archive-generator.js";
 import { fileContext, listArchiveFiles } from "../src/sources/archive.js";
@@ -19,6 +23,7 @@ import { fileContext, listArchiveFiles } from "../src/sources/archive.js";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const OUTPUT_BYTES = 1 << 20;
+const ONLY = process.env.BENCH_PATHS?.split(",");
 
 interface Record {
   payload: Buffer;
@@ -43,14 +48,25 @@ async function records(): Promise<Record[]> {
 /** One way of turning a record into output bytes; returns the bytes written into `out` at `pos`. */
 type Path = (r: Record, out: JsonBytes) => void;
 
-function paths(options: FormatterOptions): [string, Path][] {
+/** Appends a line (JsonBytes.line restores escaped invalid bytes, as the pipeline does for LEEF). */
+function encode(line: string, out: JsonBytes): void {
+  if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
+  out.line(line);
+}
+
+/** A direct writer fed with raw records. */
+function rawRecords(writer: RecordWriter): Path {
+  return (r, out) => {
+    if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
+    if (writer.writeRecord(r.payload, 0, r.payload.length, r.context, out) !== WRITTEN)
+      throw new Error("deferred");
+  };
+}
+
+function jsonPaths(options: FormatterOptions): [string, Path][] {
   const formatter = new EventFormatter(options);
   const fast = formatter.fast;
   if (fast === undefined) throw new Error("the fast path does not cover these options");
-  const encode = (line: string, out: JsonBytes) => {
-    if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
-    out.line(line);
-  };
   return [
     ["decode only", (r) => void decodeRecord(r.payload, r.context)],
     [
@@ -71,14 +87,24 @@ function paths(options: FormatterOptions): [string, Path][] {
         if (outcome.status === "lines") for (const line of outcome.lines) encode(line, out);
       },
     ],
+    ["fast, raw records: writeRecord (decoding fused)", rawRecords(fast)],
+  ];
+}
+
+function leefPaths(options: FormatterOptions): [string, Path][] {
+  const writer = new EventFormatter(options).recordWriter;
+  if (writer === undefined) throw new Error("the LEEF fast path does not cover these options");
+  return [
     [
-      "fast, raw records: writeRecord (decoding fused)",
+      "LEEF reference: decode + document + LEEF",
       (r, out) => {
-        if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
-        if (fast.writeRecord(r.payload, 0, r.payload.length, r.context, out) !== WRITTEN)
-          throw new Error("deferred");
+        const decoded = decodeRecord(r.payload, r.context);
+        if (!decoded.ok) return;
+        const doc = forwarderDocument(decoded.event, options);
+        if (doc !== undefined) encode(leefLine(doc, "forwarder"), out);
       },
     ],
+    ["LEEF fast, raw records: writeRecord", rawRecords(writer)],
   ];
 }
 
@@ -123,7 +149,8 @@ async function main(): Promise<void> {
     };
     console.log(`\n${label}`);
     console.log("path                                                    events/s   µs/event  output");
-    for (const [name, path] of paths(options)) {
+    for (const [name, path] of [...jsonPaths(options), ...leefPaths({ ...options, format: "leef" })]) {
+      if (ONLY !== undefined && !ONLY.some((text) => name.includes(text))) continue;
       const { rate, digest } = measure(all, path);
       const shown = name === "decode only" ? "–" : digest;
       console.log(
