@@ -5,12 +5,13 @@
 import { decodeText } from "../../decode/text.js";
 import { filetimeToUnix, ipv6Text } from "../../decode/values.js";
 import { goFloatV } from "../leef.js";
-import { byEncoding, type Encoding } from "./encoding.js";
+import { byEncoding, type Encoding, JSON_ENCODING } from "./encoding.js";
 import { type Fields, HEADER, type IpAddrLayout } from "./fields.js";
 import type { Fragment, JsonBytes } from "./json-bytes.js";
 
 const TWO_32 = 4294967296;
 const FILETIME_UNIX_OFFSET_MS = 11644473600000;
+const JSON_EMPTY = JSON_ENCODING.empty;
 
 /** A boolean key: both values' fragments ready (`,"name":true` / `,"name":false`). */
 export class BoolKey {
@@ -86,7 +87,8 @@ export interface DocSettings {
 /**
  * Writes one document at a time: the caller sets the sensor identity, then a per-kind writer calls in. The
  * per-kind writers take their constant bytes from `byEncoding` tables at index `enc`, and write quotes with
- * quote() (nothing in LEEF); the value methods here pick the encoding's rendering.
+ * quote(). This class writes JSON; LeefDocWriter overrides the few value methods LEEF renders differently, so
+ * the JSON methods stay as small (and as inlinable) as before LEEF existed, without a test per value.
  */
 export class DocWriter {
   /** Where the current document goes. */
@@ -179,20 +181,29 @@ export class DocWriter {
 
   /** `"` in JSON, nothing in LEEF. */
   quote(): void {
-    if (!this.leef) this.w.byte(0x22);
+    this.w.byte(0x22);
   }
 
   /** A text field as a string value; empty when absent. */
   text(slot: number): void {
     const f = this.f;
-    if (f.has[slot] === 1) this.textRange(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(this.e.empty);
+    if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
+    else this.w.raw(JSON_EMPTY);
   }
 
   /** The UTF-8 bytes src[start..end) as a string value (JSON: quoted, Go's escapes; LEEF: its escapes). */
   textRange(src: Uint8Array, start: number, end: number): void {
-    if (this.leef) this.w.leefText(src, start, end);
-    else this.w.text(src, start, end);
+    this.w.text(src, start, end);
+  }
+
+  /** Text after the `%` of an IPv6 scope, inside the quoted address. */
+  scopeText(src: Uint8Array, start: number, end: number): void {
+    this.w.textBody(src, start, end);
+  }
+
+  /** A float (time_float seconds): JSON's decimal text; LEEF's Go %v (exponent form from 1e6 on). */
+  floatText(value: number): string {
+    return String(value);
   }
 
   /** A text field as a JSON string (JSON inside a LEEF document too: objects render as JSON); `""` if absent. */
@@ -215,9 +226,8 @@ export class DocWriter {
   /** Upper-case hex of a bytes field; empty when absent. */
   hex(slot: number): void {
     const f = this.f;
-    if (f.has[slot] !== 1) this.w.raw(this.e.empty);
-    else if (this.leef) this.w.hexUpperBare(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
+    if (f.has[slot] === 1) this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
+    else this.w.raw(JSON_EMPTY);
   }
 
   /** A text field decoded as the reference does it (invalid bytes escaped, decode/text.ts). */
@@ -244,9 +254,7 @@ export class DocWriter {
     }
     if (this.timeFloat) {
       // Number(ft) of the int64: hi * 2^32 exact, one correctly rounded addition.
-      const seconds = ((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000;
-      // LEEF renders floats with Go's %v (exponent form from 1e6 on), JSON in plain decimal.
-      this.w.ascii(this.leef ? goFloatV(seconds) : String(seconds));
+      this.w.ascii(this.floatText(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000));
       return;
     }
     // Unsigned: ms = ft div 10000 (exact in two limbs, below 2^53), then (ms - offset) div 1000.
@@ -310,8 +318,7 @@ export class DocWriter {
       w.ascii(ipv6Text(bytes));
       if (this.has(s.ipv6Scope)) {
         w.byte(0x25); // %
-        if (this.leef) w.leefText(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
-        else w.textBody(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
+        this.scopeText(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
       }
     }
     this.quote();
@@ -407,6 +414,33 @@ export class DocWriter {
   timestampKey(): void {
     this.w.raw(this.k.timestamp);
     this.time(HEADER.slot.timestamp);
+  }
+}
+
+/** The LEEF rendering of the values it writes differently from JSON (LEEF.md §2–3): unquoted, its escapes. */
+export class LeefDocWriter extends DocWriter {
+  override quote(): void {}
+
+  override text(slot: number): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.w.leefText(f.src, f.lo[slot], f.hi[slot]);
+  }
+
+  override textRange(src: Uint8Array, start: number, end: number): void {
+    this.w.leefText(src, start, end);
+  }
+
+  override scopeText(src: Uint8Array, start: number, end: number): void {
+    this.w.leefText(src, start, end);
+  }
+
+  override floatText(value: number): string {
+    return goFloatV(value);
+  }
+
+  override hex(slot: number): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.w.hexUpperBare(f.src, f.lo[slot], f.hi[slot]);
   }
 }
 

@@ -4,7 +4,7 @@
 // shared by both encodings (encoding.ts); this class frames their keys as a JSON object or a LEEF line.
 import type { EventKind, RecordContext } from "../../decode/event.js";
 import type { ForwarderOptions } from "../forwarder.js";
-import { DocWriter } from "./doc-writer.js";
+import { DocWriter, LeefDocWriter } from "./doc-writer.js";
 import { type Encoding, LEEF_ENCODING } from "./encoding.js";
 import { CROSSPROC, ENDPOINT, ENV, EVENT, Fields, PROCESS } from "./fields.js";
 import type { Fragment, JsonBytes } from "./json-bytes.js";
@@ -79,7 +79,9 @@ export class FastForwarderWriter implements RecordWriter {
     if (!FastForwarderWriter.supports(options))
       throw new Error("the fast path covers the forwarder profile only");
     this.leef = encoding.leef;
-    this.d = new DocWriter(this.f, out, options, encoding);
+    this.d = encoding.leef
+      ? new LeefDocWriter(this.f, out, options, encoding)
+      : new DocWriter(this.f, out, options, encoding);
     this.links = processLinks(this.d, options.serverUrl);
     this.selected = selectedKinds(options.rawEvents);
   }
