@@ -1,26 +1,25 @@
 // What every fast forwarder document shares: the base keys (JSON-OUTPUT.md §2.3), process GUIDs (§2.4), times
 // (§2.5), addresses (§2.6–2.7) and the strings-table lookup (§2.9), written from a Fields store, as JSON or LEEF
-// (encoding.ts). Every key is written with a leading separator (comma / TAB); the caller turns the document's
-// first one into "{" (JSON) or the header's last "|" (LEEF).
+// (encoding.ts: the output object, JsonBytes or LeefBytes, picks the rendering). Every key is written with a
+// leading separator (comma / TAB); the caller turns the document's first one into "{" (JSON) or the header's
+// last "|" (LEEF).
 import { decodeText } from "../../decode/text.js";
 import { filetimeToUnix, ipv6Text } from "../../decode/values.js";
-import { goFloatV } from "../leef.js";
-import { byEncoding, type Encoding, JSON_ENCODING } from "./encoding.js";
+import { EMPTY, key, keyLiteral, keyText, keyValue, textBytes, textValue, twin } from "./encoding.js";
 import { type Fields, HEADER, type IpAddrLayout } from "./fields.js";
 import type { Fragment, JsonBytes } from "./json-bytes.js";
 
 const TWO_32 = 4294967296;
 const FILETIME_UNIX_OFFSET_MS = 11644473600000;
-const JSON_EMPTY = JSON_ENCODING.empty;
 
 /** A boolean key: both values' fragments ready (`,"name":true` / `,"name":false`). */
 export class BoolKey {
   private readonly yes: Fragment;
   private readonly no: Fragment;
 
-  constructor(e: Encoding, name: string) {
-    this.yes = e.keyLiteral(name, "true");
-    this.no = e.keyLiteral(name, "false");
+  constructor(name: string) {
+    this.yes = keyLiteral(name, "true");
+    this.no = keyLiteral(name, "false");
   }
 
   write(w: JsonBytes, value: boolean): void {
@@ -38,11 +37,11 @@ export class EnumKey {
   private readonly close: Fragment;
   private readonly empty: Fragment | undefined;
 
-  constructor(e: Encoding, name: string, names: Readonly<Record<number, string>>, unknownEmpty = false) {
-    this.prefix = e.keyText(name, "unknown (");
-    this.close = unknownClose(e);
-    this.empty = unknownEmpty ? e.keyValue(name, "") : undefined;
-    for (const [value, text] of Object.entries(names)) this.known.set(Number(value), e.keyValue(name, text));
+  constructor(name: string, names: Readonly<Record<number, string>>, unknownEmpty = false) {
+    this.prefix = keyText(name, "unknown (");
+    this.close = UNKNOWN_CLOSE;
+    this.empty = unknownEmpty ? keyValue(name, "") : undefined;
+    for (const [value, text] of Object.entries(names)) this.known.set(Number(value), keyValue(name, text));
   }
 
   write(w: JsonBytes, value: number): void {
@@ -58,24 +57,22 @@ export class EnumKey {
 }
 
 /** The end of an `unknown (<n>)` value after its number: `)"` / `)`. */
-export function unknownClose(e: Encoding): Fragment {
-  return e.of(')"', ")");
-}
+export const UNKNOWN_CLOSE = twin(')"', ")");
 
-const KEYS = byEncoding((e) => ({
-  computerName: e.key("computer_name"),
-  forkPid: e.key("fork_pid"),
-  md5: e.key("md5"),
-  pid: e.key("pid"),
-  processGuid: e.keyText("process_guid", ""),
-  processPath: e.key("process_path"),
-  sensorId: e.key("sensor_id"),
-  sha256: e.key("sha256"),
-  timestamp: e.key("timestamp"),
-  path: e.key("path"),
-  linkEnd: e.of('/0"', "/0"),
-  linkClose: e.of('/1"', "/1"),
-}));
+const K = {
+  computerName: key("computer_name"),
+  forkPid: key("fork_pid"),
+  md5: key("md5"),
+  pid: key("pid"),
+  processGuid: keyText("process_guid", ""),
+  processPath: key("process_path"),
+  sensorId: key("sensor_id"),
+  sha256: key("sha256"),
+  timestamp: key("timestamp"),
+  path: key("path"),
+  linkEnd: twin('/0"', "/0"),
+  linkClose: twin('/1"', "/1"),
+};
 
 /** Settings the writer needs, from the forwarder options. */
 export interface DocSettings {
@@ -86,21 +83,18 @@ export interface DocSettings {
 
 /**
  * Writes one document at a time: the caller sets the sensor identity, then a per-kind writer calls in. The
- * per-kind writers take their constant bytes from `byEncoding` tables at index `enc`, and write quotes with
- * quote(). This class writes JSON; LeefDocWriter overrides the few value methods LEEF renders differently, so
- * the JSON methods stay as small (and as inlinable) as before LEEF existed, without a test per value.
+ * same calls write JSON or LEEF: `w` is a JsonBytes or a LeefBytes, which renders the fragments (their twins)
+ * and values (quote() included) in its encoding; only what LEEF alone has (the netconn additions, byte lists,
+ * JSON objects inside a line) looks at `leef`.
  */
 export class DocWriter {
   /** Where the current document goes. */
   w: JsonBytes;
   readonly f: Fields;
-  readonly e: Encoding;
-  /** Index of the encoding's byEncoding tables. */
-  readonly enc: 0 | 1;
+  /** Whether `w` is a LeefBytes. */
   readonly leef: boolean;
   readonly url: boolean;
   readonly timeFloat: boolean;
-  private readonly k: (typeof KEYS)[0];
   private readonly cbServer: Fragment;
   /** `"<url>#analyze/` and friends, after their key. */
   private readonly linkProcess: Fragment;
@@ -111,28 +105,24 @@ export class DocWriter {
   /** The host name: a range of `f.src` (from `env`) or pre-quoted bytes (from the record's context). */
   private hostStart = -1;
   private hostEnd = -1;
-  private hostQuoted: Fragment;
+  private hostQuoted: Fragment = EMPTY;
   private hostText: string | undefined;
 
-  constructor(f: Fields, w: JsonBytes, settings: DocSettings, e: Encoding) {
+  constructor(f: Fields, w: JsonBytes, settings: DocSettings, leef: boolean) {
     this.f = f;
     this.w = w;
-    this.e = e;
-    this.enc = e.index;
-    this.leef = e.leef;
-    this.k = KEYS[e.index];
-    this.hostQuoted = e.empty;
+    this.leef = leef;
     this.url = settings.serverUrl !== undefined;
     this.timeFloat = settings.timeFloat;
-    this.cbServer = e.keyValue("cb_server", settings.serverName);
+    this.cbServer = keyValue("cb_server", settings.serverName);
     this.linkProcess = this.linkPrefix("link_process", "#analyze/", settings.serverUrl);
     this.linkSensor = this.linkPrefix("link_sensor", "#/host/", settings.serverUrl);
-    this.linkBytes = this.linkProcess.length + this.cbServer.length;
+    this.linkBytes = this.linkProcess.room + this.cbServer.room;
   }
 
   /** `,"<name>":"<url><path>`: a link up to its variable part (the url escaped for the encoding). */
   linkPrefix(name: string, path: string, url: string | undefined): Fragment {
-    return this.e.keyText(name, `${url ?? ""}${path}`);
+    return keyText(name, `${url ?? ""}${path}`);
   }
 
   /** The host name from `env` (a range of the source bytes). */
@@ -146,13 +136,13 @@ export class DocWriter {
     this.hostStart = -1;
     if (text !== this.hostText) {
       this.hostText = text;
-      this.hostQuoted = this.e.text(text);
+      this.hostQuoted = textValue(text);
     }
   }
 
   /** Bytes the identity adds to a document beyond the record's own (for reserving room). */
   get identityBytes(): number {
-    return this.hostStart < 0 ? this.hostQuoted.length : 0;
+    return this.hostStart < 0 ? this.hostQuoted.room : 0;
   }
 
   // ---- field access --------------------------------------------------------------------------------------
@@ -181,35 +171,20 @@ export class DocWriter {
 
   /** `"` in JSON, nothing in LEEF. */
   quote(): void {
-    this.w.byte(0x22);
+    this.w.quote();
   }
 
   /** A text field as a string value; empty when absent. */
   text(slot: number): void {
     const f = this.f;
     if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(JSON_EMPTY);
-  }
-
-  /** The UTF-8 bytes src[start..end) as a string value (JSON: quoted, Go's escapes; LEEF: its escapes). */
-  textRange(src: Uint8Array, start: number, end: number): void {
-    this.w.text(src, start, end);
-  }
-
-  /** Text after the `%` of an IPv6 scope, inside the quoted address. */
-  scopeText(src: Uint8Array, start: number, end: number): void {
-    this.w.textBody(src, start, end);
-  }
-
-  /** A float (time_float seconds): JSON's decimal text; LEEF's Go %v (exponent form from 1e6 on). */
-  floatText(value: number): string {
-    return String(value);
+    else this.w.raw(EMPTY);
   }
 
   /** A text field as a JSON string (JSON inside a LEEF document too: objects render as JSON); `""` if absent. */
   jsonText(slot: number): void {
     const f = this.f;
-    if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
+    if (f.has[slot] === 1) this.w.jsonText(f.src, f.lo[slot], f.hi[slot]);
     else {
       this.w.byte(0x22);
       this.w.byte(0x22);
@@ -218,7 +193,7 @@ export class DocWriter {
 
   /** Text built on the side (rare values), as a string value. */
   textValue(text: string): void {
-    const bytes = this.e.textBytes(text);
+    const bytes = textBytes(text, this.leef);
     this.w.reserve(bytes.length);
     this.w.bytes(bytes);
   }
@@ -227,7 +202,7 @@ export class DocWriter {
   hex(slot: number): void {
     const f = this.f;
     if (f.has[slot] === 1) this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(JSON_EMPTY);
+    else this.w.raw(EMPTY);
   }
 
   /** A text field decoded as the reference does it (invalid bytes escaped, decode/text.ts). */
@@ -254,7 +229,7 @@ export class DocWriter {
     }
     if (this.timeFloat) {
       // Number(ft) of the int64: hi * 2^32 exact, one correctly rounded addition.
-      this.w.ascii(this.floatText(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000));
+      this.w.float(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000);
       return;
     }
     // Unsigned: ms = ft div 10000 (exact in two limbs, below 2^53), then (ms - offset) div 1000.
@@ -318,7 +293,7 @@ export class DocWriter {
       w.ascii(ipv6Text(bytes));
       if (this.has(s.ipv6Scope)) {
         w.byte(0x25); // %
-        this.scopeText(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
+        w.textBody(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
       }
     }
     this.quote();
@@ -330,15 +305,15 @@ export class DocWriter {
     const k = HEADER.slot.filepath_string_guid;
     const keyLo = f.has[k] === 1 ? f.lo[k] : 0;
     const keyHi = f.has[k] === 1 ? f.hi[k] : 0;
-    this.w.raw(this.k.path);
+    this.w.raw(K.path);
     for (let i = 0; i < f.strings; i++) {
       const known = f.strGuidHas[i] === 1;
       if ((known ? f.strGuidLo[i] : 0) !== keyLo || (known ? f.strGuidHi[i] : 0) !== keyHi) continue;
-      if (f.strTextHas[i] === 1) this.textRange(f.src, f.strTextStart[i], f.strTextEnd[i]);
-      else this.w.raw(this.e.empty);
+      if (f.strTextHas[i] === 1) this.w.text(f.src, f.strTextStart[i], f.strTextEnd[i]);
+      else this.w.raw(EMPTY);
       return;
     }
-    this.w.raw(this.e.empty);
+    this.w.raw(EMPTY);
   }
 
   // ---- base keys -----------------------------------------------------------------------------------------
@@ -348,15 +323,15 @@ export class DocWriter {
   }
 
   computerNameKey(): void {
-    this.w.raw(this.k.computerName);
-    if (this.hostStart >= 0) this.textRange(this.f.src, this.hostStart, this.hostEnd);
+    this.w.raw(K.computerName);
+    if (this.hostStart >= 0) this.w.text(this.f.src, this.hostStart, this.hostEnd);
     else this.w.raw(this.hostQuoted);
   }
 
   forkPidKey(): void {
     const s = HEADER.slot.fork_pid;
     if (!this.has(s)) return;
-    this.w.raw(this.k.forkPid);
+    this.w.raw(K.forkPid);
     this.w.num(this.f.lo[s]);
   }
 
@@ -366,7 +341,7 @@ export class DocWriter {
     const w = this.w;
     w.raw(this.linkProcess);
     this.actingGuid();
-    w.raw(this.k.linkEnd);
+    w.raw(K.linkEnd);
     w.raw(this.linkSensor);
     w.num(this.sensorId);
     this.quote();
@@ -374,26 +349,26 @@ export class DocWriter {
 
   /** Ends a `link_*` key to another process (`<url>#analyze/<guid>/1`) after its guid. */
   linkClose(): void {
-    this.w.raw(this.k.linkClose);
+    this.w.raw(K.linkClose);
   }
 
   headerMd5Key(): void {
-    this.w.raw(this.k.md5);
+    this.w.raw(K.md5);
     this.hex(HEADER.slot.process_md5);
   }
 
   headerSha256Key(): void {
-    this.w.raw(this.k.sha256);
+    this.w.raw(K.sha256);
     this.hex(HEADER.slot.process_sha256);
   }
 
   pidKey(): void {
-    this.w.raw(this.k.pid);
+    this.w.raw(K.pid);
     this.w.num(this.i32(HEADER.slot.process_pid, 0));
   }
 
   processGuidKey(): void {
-    this.w.raw(this.k.processGuid);
+    this.w.raw(K.processGuid);
     this.actingGuid();
     this.quote();
   }
@@ -402,45 +377,18 @@ export class DocWriter {
     const s = HEADER.slot.process_path;
     const f = this.f;
     if (f.has[s] !== 1 || f.lo[s] === f.hi[s]) return;
-    this.w.raw(this.k.processPath);
-    this.textRange(f.src, f.lo[s], f.hi[s]);
+    this.w.raw(K.processPath);
+    this.w.text(f.src, f.lo[s], f.hi[s]);
   }
 
   sensorIdKey(): void {
-    this.w.raw(this.k.sensorId);
+    this.w.raw(K.sensorId);
     this.w.num(this.sensorId);
   }
 
   timestampKey(): void {
-    this.w.raw(this.k.timestamp);
+    this.w.raw(K.timestamp);
     this.time(HEADER.slot.timestamp);
-  }
-}
-
-/** The LEEF rendering of the values it writes differently from JSON (LEEF.md §2–3): unquoted, its escapes. */
-export class LeefDocWriter extends DocWriter {
-  override quote(): void {}
-
-  override text(slot: number): void {
-    const f = this.f;
-    if (f.has[slot] === 1) this.w.leefText(f.src, f.lo[slot], f.hi[slot]);
-  }
-
-  override textRange(src: Uint8Array, start: number, end: number): void {
-    this.w.leefText(src, start, end);
-  }
-
-  override scopeText(src: Uint8Array, start: number, end: number): void {
-    this.w.leefText(src, start, end);
-  }
-
-  override floatText(value: number): string {
-    return goFloatV(value);
-  }
-
-  override hex(slot: number): void {
-    const f = this.f;
-    if (f.has[slot] === 1) this.w.hexUpperBare(f.src, f.lo[slot], f.hi[slot]);
   }
 }
 

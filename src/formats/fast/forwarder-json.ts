@@ -3,7 +3,6 @@
 // a raw record (writeRecord, forwarder-writer.ts) and a decoded event (eventLine).
 import type { SensorEvent } from "../../decode/event.js";
 import type { ForwarderOptions } from "../forwarder.js";
-import { JSON_ENCODING } from "./encoding.js";
 import { EventFieldFiller } from "./event-fields.js";
 import { FastForwarderWriter } from "./forwarder-writer.js";
 import { JsonBytes } from "./json-bytes.js";
@@ -16,7 +15,7 @@ export class FastForwarderJson extends FastForwarderWriter {
 
   constructor(options: ForwarderOptions) {
     const eventOut = new JsonBytes(1 << 12);
-    super(options, JSON_ENCODING, eventOut);
+    super(options, false, eventOut);
     this.eventOut = eventOut;
     this.filler = new EventFieldFiller(this.f);
   }

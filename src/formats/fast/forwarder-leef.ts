@@ -5,12 +5,11 @@
 // only what the JSON writer defers too (records over 1 MiB, damaged records, payloads without a document) goes
 // to the reference path.
 import type { ForwarderOptions } from "../forwarder.js";
-import { LEEF_ENCODING } from "./encoding.js";
 import { FastForwarderWriter } from "./forwarder-writer.js";
 import { JsonBytes } from "./json-bytes.js";
 
 export class FastForwarderLeef extends FastForwarderWriter {
   constructor(options: ForwarderOptions) {
-    super(options, LEEF_ENCODING, new JsonBytes(64));
+    super(options, true, new JsonBytes(64));
   }
 }

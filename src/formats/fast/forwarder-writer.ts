@@ -1,13 +1,14 @@
 // The fast paths for `--profile forwarder`: documents written straight as bytes, byte-identical to
 // forwarderDocument + documentJson or leefLine (the reference paths, which the tests compare them with), from
 // raw records (decoding fused with writing: no event object, no bigints, no strings). The per-kind writers are
-// shared by both encodings (encoding.ts); this class frames their keys as a JSON object or a LEEF line.
+// shared by both encodings (encoding.ts): they write into a JsonBytes or a LeefBytes; this class frames their
+// keys as a JSON object or a LEEF line.
 import type { EventKind, RecordContext } from "../../decode/event.js";
 import type { ForwarderOptions } from "../forwarder.js";
-import { DocWriter, LeefDocWriter } from "./doc-writer.js";
-import { type Encoding, LEEF_ENCODING } from "./encoding.js";
+import { DocWriter } from "./doc-writer.js";
+import { twin } from "./encoding.js";
 import { CROSSPROC, ENDPOINT, ENV, EVENT, Fields, PROCESS } from "./fields.js";
-import type { Fragment, JsonBytes } from "./json-bytes.js";
+import { type Fragment, type JsonBytes, LeefBytes } from "./json-bytes.js";
 import { netconnDoc, netconnV2Doc } from "./network-kinds.js";
 import {
   childprocDoc,
@@ -54,7 +55,7 @@ for (const [kind, type] of [
   ["module", "ingress.event.module"],
 ] as const) {
   // Without the header's last "|": the first key's TAB becomes it.
-  LEEF_HEADERS.set(kind, LEEF_ENCODING.of("", `LEEF:1.0|CB|CB|5.1|${type}`));
+  LEEF_HEADERS.set(kind, twin("", `LEEF:1.0|CB|CB|5.1|${type}`));
 }
 
 /** A direct forwarder-profile writer for one encoding (forwarder-json.ts, forwarder-leef.ts). */
@@ -63,7 +64,8 @@ export class FastForwarderWriter implements RecordWriter {
   kind: EventKind = "empty";
   protected readonly f = new Fields();
   protected readonly d: DocWriter;
-  private readonly leef: boolean;
+  /** LEEF: the LeefBytes that writes each document into the output's buffer. */
+  private readonly leefOut: LeefBytes | undefined;
   private readonly links: ProcessLinks;
   private readonly selected: ReadonlySet<EventKind>;
 
@@ -75,13 +77,11 @@ export class FastForwarderWriter implements RecordWriter {
     );
   }
 
-  constructor(options: ForwarderOptions, encoding: Encoding, out: JsonBytes) {
+  constructor(options: ForwarderOptions, leef: boolean, out: JsonBytes) {
     if (!FastForwarderWriter.supports(options))
       throw new Error("the fast path covers the forwarder profile only");
-    this.leef = encoding.leef;
-    this.d = encoding.leef
-      ? new LeefDocWriter(this.f, out, options, encoding)
-      : new DocWriter(this.f, out, options, encoding);
+    this.leefOut = leef ? new LeefBytes(64) : undefined;
+    this.d = new DocWriter(this.f, out, options, leef);
     this.links = processLinks(this.d, options.serverUrl);
     this.selected = selectedKinds(options.rawEvents);
   }
@@ -125,17 +125,18 @@ export class FastForwarderWriter implements RecordWriter {
   /** Writes the document of the record in `f` (no line end). */
   protected write(kind: EventKind, out: JsonBytes, sourceBytes: number): void {
     const d = this.d;
-    d.w = out;
     // Room for the whole document: text escapes take at most 6 bytes per source byte (JSON; LEEF: 2, byte
     // lists 4).
     out.reserve(4096 + 8 * sourceBytes + 8 * (d.linkBytes + d.identityBytes));
-    let start = out.pos;
-    if (this.leef) {
+    const leef = this.leefOut;
+    if (leef !== undefined) {
+      leef.useBufferOf(out);
+      d.w = leef;
       const header = LEEF_HEADERS.get(kind);
       if (header === undefined) throw new Error(`no LEEF header for ${kind}`);
-      out.raw(header);
-      start = out.pos;
-    }
+      leef.raw(header);
+    } else d.w = out;
+    const start = d.w.pos;
     switch (kind) {
       case "procstart":
       case "procend":
@@ -179,9 +180,10 @@ export class FastForwarderWriter implements RecordWriter {
         moduleDoc(d);
         break;
     }
-    if (this.leef) {
+    if (leef !== undefined) {
       // Every key was written after a TAB: the first one ends the header.
-      out.buf[start] = PIPE;
+      leef.buf[start] = PIPE;
+      out.useBufferOf(leef);
       return;
     }
     // Every key was written after a comma: the first one opens the document.

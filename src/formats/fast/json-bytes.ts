@@ -1,10 +1,10 @@
-// JSON text written straight into a byte buffer, with Go's escaping (JSON-OUTPUT.md §1), and the few LEEF
-// renderings (LEEF.md §2–3) that differ from it: the fast forwarder writers' output. Nothing here allocates per
-// value. Callers reserve room for a whole document first, so the
+// JSON text written straight into a byte buffer, with Go's escaping (JSON-OUTPUT.md §1), and LeefBytes, the
+// same for LEEF (LEEF.md §2–3): the fast forwarder writers' output. Nothing here allocates per value. Callers reserve room for a whole document first, so the
 // primitives write without bounds checks of their own; they may also write up to 3 bytes past `pos` (whole
 // 32-bit words, measured 2.6× faster than byte loops), which the next write overwrites.
 
 import { encodeText, hasLoneSurrogate } from "../../decode/text.js";
+import { goFloatV } from "../leef.js";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -12,18 +12,27 @@ const TWO_32 = 4294967296;
 /** Room kept past every reservation for the word writes. */
 const SLACK = 8;
 
-/** Constant output bytes (keys, fixed values), kept as little-endian 32-bit words for fast copying. */
+/**
+ * Constant output bytes (keys, fixed values), kept as little-endian 32-bit words for fast copying, with their
+ * LEEF twin (encoding.ts): JsonBytes writes a fragment's own bytes, LeefBytes those of its twin.
+ */
 export class Fragment {
   readonly length: number;
   readonly words: Int32Array;
   readonly bytes: Buffer;
+  /** The LEEF rendering (this fragment itself when it has none of its own). */
+  readonly leef: Fragment;
+  /** The larger of both renderings' lengths (for reserving room). */
+  readonly room: number;
 
-  constructor(bytes: Buffer) {
+  constructor(bytes: Buffer, leef?: Buffer) {
     this.bytes = bytes;
     this.length = bytes.length;
     const padded = new Uint8Array((bytes.length + 3) & ~3);
     padded.set(bytes);
     this.words = new Int32Array(padded.buffer);
+    this.leef = leef === undefined ? this : new Fragment(leef);
+    this.room = Math.max(this.length, this.leef.length);
   }
 
   static of(text: string): Fragment {
@@ -101,7 +110,7 @@ const DIGITS = pairs(100, (i) => String(i).padStart(2, "0"));
 /** A growing output buffer: `buf[0..pos)` holds what was written. */
 export class JsonBytes {
   buf: Buffer;
-  private view: DataView;
+  protected view: DataView;
   pos = 0;
 
   constructor(bytes = 1 << 16) {
@@ -116,6 +125,13 @@ export class JsonBytes {
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
+  }
+
+  /** Continues in the buffer of `other` (after what it holds): a writer of another encoding hands it back. */
+  useBufferOf(other: JsonBytes): void {
+    this.buf = other.buf;
+    this.view = other.view;
+    this.pos = other.pos;
   }
 
   /** Hands over what was written (the caller owns the returned bytes) and starts a fresh buffer. */
@@ -160,15 +176,36 @@ export class JsonBytes {
     this.buf[this.pos++] = c;
   }
 
+  /** A string value's quote: `"` (none in LEEF). */
+  quote(): void {
+    this.buf[this.pos++] = QUOTE;
+  }
+
   /** Text of the UTF-8 bytes src[start..end) as a JSON string, escaped as Go does (one \ufffd per invalid byte). */
   text(src: Uint8Array, start: number, end: number): void {
     this.buf[this.pos++] = QUOTE;
-    this.textBody(src, start, end);
+    this.goTextBody(src, start, end);
+    this.buf[this.pos++] = QUOTE;
+  }
+
+  /** The same as JSON in every encoding (a JSON object inside a LEEF line). */
+  jsonText(src: Uint8Array, start: number, end: number): void {
+    this.buf[this.pos++] = QUOTE;
+    this.goTextBody(src, start, end);
     this.buf[this.pos++] = QUOTE;
   }
 
   /** The escaped text without quotes. */
   textBody(src: Uint8Array, start: number, end: number): void {
+    this.goTextBody(src, start, end);
+  }
+
+  /** A float (time_float seconds): shortest decimal text. */
+  float(value: number): void {
+    this.ascii(String(value));
+  }
+
+  private goTextBody(src: Uint8Array, start: number, end: number): void {
     const b = this.buf;
     let p = this.pos;
     for (let i = start; i < end; i++) {
@@ -256,7 +293,7 @@ export class JsonBytes {
   }
 
   /** A non-negative integer below 2^31: two digits per step, from a table. */
-  private smallUint(value: number): void {
+  protected smallUint(value: number): void {
     const digits =
       value < 100000
         ? value < 100
@@ -421,4 +458,33 @@ function sequenceLength(src: Uint8Array, i: number, end: number, b0: number): nu
     return b1 >= lo && b1 <= hi && (src[i + 2] & 0xc0) === 0x80 && (src[i + 3] & 0xc0) === 0x80 ? 4 : 0;
   }
   return 0;
+}
+
+/**
+ * The LEEF rendering of the same calls (LEEF.md §2–3): fragments' LEEF twins, unquoted values, LEEF escapes
+ * with invalid UTF-8 bytes raw, Go's `%v` of floats. Writes into the buffer of the output it borrows
+ * (useBufferOf) for one document.
+ */
+export class LeefBytes extends JsonBytes {
+  override raw(f: Fragment): void {
+    super.raw(f.leef);
+  }
+
+  override quote(): void {}
+
+  override text(src: Uint8Array, start: number, end: number): void {
+    this.leefText(src, start, end);
+  }
+
+  override textBody(src: Uint8Array, start: number, end: number): void {
+    this.leefText(src, start, end);
+  }
+
+  override hexUpper(src: Uint8Array, start: number, end: number): void {
+    this.hexUpperBare(src, start, end);
+  }
+
+  override float(value: number): void {
+    this.ascii(goFloatV(value));
+  }
 }

@@ -10,7 +10,7 @@ import {
   REGMOD_ACTIONS,
 } from "../names.js";
 import { BoolKey, type DocWriter, EnumKey } from "./doc-writer.js";
-import { byEncoding } from "./encoding.js";
+import { EMPTY, key, keyText, keyValue } from "./encoding.js";
 import {
   CHILDPROC,
   CROSSPROC,
@@ -28,74 +28,74 @@ import {
 } from "./fields.js";
 import type { Fragment } from "./json-bytes.js";
 
-const KEYS = byEncoding((e) => ({
-  blocked: new BoolKey(e, "blocked"),
-  childCommandLine: e.key("child_command_line"),
-  childPid: e.key("child_pid"),
-  childProcessGuid: e.key("child_process_guid"),
-  childSuppressed: new BoolKey(e, "child_suppressed"),
-  childUsername: e.key("child_username"),
-  commandLine: e.key("command_line"),
-  created: new BoolKey(e, "created"),
-  emetTimestamp: e.key("emet_timestamp"),
-  expectFollowon: new BoolKey(e, "expect_followon_w_md5"),
-  fileMd5: e.key("file_md5"),
-  fileSha256: e.key("file_sha256"),
-  filetype: e.key("filetype"),
-  filteringKnownDlls: new BoolKey(e, "filtering_known_dlls"),
-  isTarget: new BoolKey(e, "is_target"),
-  logId: e.key("log_id"),
-  logMessage: e.key("log_message"),
-  md5: e.key("md5"),
-  parentCreateTime: e.key("parent_create_time"),
-  parentGuid: e.key("parent_guid"),
-  parentMd5: e.key("parent_md5"),
-  parentPath: e.key("parent_path"),
-  parentPid: e.key("parent_pid"),
-  parentProcessGuid: e.keyText("parent_process_guid", ""),
-  parentSha256: e.key("parent_sha256"),
-  path: e.key("path"),
-  actiontype: e.key("actiontype"),
-  requestedAccess: e.key("requested_access"),
-  script: e.key("script"),
-  scriptSha256: e.key("script_sha256"),
-  sha256: e.key("sha256"),
-  tamper: new BoolKey(e, "tamper"),
-  tamperSent: new BoolKey(e, "tamper_sent"),
-  targetCreateTime: e.key("target_create_time"),
-  targetMd5: e.key("target_md5"),
-  targetPath: e.key("target_path"),
-  targetPid: e.key("target_pid"),
-  targetProcessGuid: e.keyText("target_process_guid", ""),
-  targetSha256: e.key("target_sha256"),
-  uid: e.key("uid"),
-  username: e.key("username"),
-  procEventType: e.keyValue("event_type", "proc"),
-  procstart: e.keyValue("type", "ingress.event.procstart"),
-  procend: e.keyValue("type", "ingress.event.procend"),
-  modloadEventType: e.keyValue("event_type", "modload"),
-  modloadType: e.keyValue("type", "ingress.event.moduleload"),
-  filemodEventType: e.keyValue("event_type", "filemod"),
-  filemodType: e.keyValue("type", "ingress.event.filemod"),
-  regmodEventType: e.keyValue("event_type", "regmod"),
-  regmodType: e.keyValue("type", "ingress.event.regmod"),
-  childprocEventType: e.keyValue("event_type", "childproc"),
-  childprocType: e.keyValue("type", "ingress.event.childproc"),
-  crossEventType: e.keyValue("event_type", "cross_process"),
-  crossOpenType: e.keyValue("type", "ingress.event.crossprocopen"),
-  remoteThreadType: e.keyValue("type", "ingress.event.remotethread"),
-  remoteThread: e.keyValue("cross_process_type", "remote_thread"),
-  emetEventType: e.keyValue("event_type", "emet_mitigation"),
-  emetType: e.keyValue("type", "ingress.event.emetmitigation"),
-  scriptEventType: e.keyValue("event_type", "FilelessScriptload"),
-  scriptType: e.keyValue("type", "ingress.event.filelessscriptload"),
-  filemodAction: new EnumKey(e, "action", FILEMOD_ACTIONS),
-  regmodAction: new EnumKey(e, "action", REGMOD_ACTIONS),
-  filetypeName: new EnumKey(e, "filetype_name", FILE_TYPES, true),
-  childprocTypeName: new EnumKey(e, "childproc_type", CHILDPROC_TYPES, true),
-  openType: new EnumKey(e, "cross_process_type", OPEN_TYPES),
-  mitigationName: new EnumKey(e, "mitigation", MITIGATIONS),
-}));
+const K = {
+  blocked: new BoolKey("blocked"),
+  childCommandLine: key("child_command_line"),
+  childPid: key("child_pid"),
+  childProcessGuid: key("child_process_guid"),
+  childSuppressed: new BoolKey("child_suppressed"),
+  childUsername: key("child_username"),
+  commandLine: key("command_line"),
+  created: new BoolKey("created"),
+  emetTimestamp: key("emet_timestamp"),
+  expectFollowon: new BoolKey("expect_followon_w_md5"),
+  fileMd5: key("file_md5"),
+  fileSha256: key("file_sha256"),
+  filetype: key("filetype"),
+  filteringKnownDlls: new BoolKey("filtering_known_dlls"),
+  isTarget: new BoolKey("is_target"),
+  logId: key("log_id"),
+  logMessage: key("log_message"),
+  md5: key("md5"),
+  parentCreateTime: key("parent_create_time"),
+  parentGuid: key("parent_guid"),
+  parentMd5: key("parent_md5"),
+  parentPath: key("parent_path"),
+  parentPid: key("parent_pid"),
+  parentProcessGuid: keyText("parent_process_guid", ""),
+  parentSha256: key("parent_sha256"),
+  path: key("path"),
+  actiontype: key("actiontype"),
+  requestedAccess: key("requested_access"),
+  script: key("script"),
+  scriptSha256: key("script_sha256"),
+  sha256: key("sha256"),
+  tamper: new BoolKey("tamper"),
+  tamperSent: new BoolKey("tamper_sent"),
+  targetCreateTime: key("target_create_time"),
+  targetMd5: key("target_md5"),
+  targetPath: key("target_path"),
+  targetPid: key("target_pid"),
+  targetProcessGuid: keyText("target_process_guid", ""),
+  targetSha256: key("target_sha256"),
+  uid: key("uid"),
+  username: key("username"),
+  procEventType: keyValue("event_type", "proc"),
+  procstart: keyValue("type", "ingress.event.procstart"),
+  procend: keyValue("type", "ingress.event.procend"),
+  modloadEventType: keyValue("event_type", "modload"),
+  modloadType: keyValue("type", "ingress.event.moduleload"),
+  filemodEventType: keyValue("event_type", "filemod"),
+  filemodType: keyValue("type", "ingress.event.filemod"),
+  regmodEventType: keyValue("event_type", "regmod"),
+  regmodType: keyValue("type", "ingress.event.regmod"),
+  childprocEventType: keyValue("event_type", "childproc"),
+  childprocType: keyValue("type", "ingress.event.childproc"),
+  crossEventType: keyValue("event_type", "cross_process"),
+  crossOpenType: keyValue("type", "ingress.event.crossprocopen"),
+  remoteThreadType: keyValue("type", "ingress.event.remotethread"),
+  remoteThread: keyValue("cross_process_type", "remote_thread"),
+  emetEventType: keyValue("event_type", "emet_mitigation"),
+  emetType: keyValue("type", "ingress.event.emetmitigation"),
+  scriptEventType: keyValue("event_type", "FilelessScriptload"),
+  scriptType: keyValue("type", "ingress.event.filelessscriptload"),
+  filemodAction: new EnumKey("action", FILEMOD_ACTIONS),
+  regmodAction: new EnumKey("action", REGMOD_ACTIONS),
+  filetypeName: new EnumKey("filetype_name", FILE_TYPES, true),
+  childprocTypeName: new EnumKey("childproc_type", CHILDPROC_TYPES, true),
+  openType: new EnumKey("cross_process_type", OPEN_TYPES),
+  mitigationName: new EnumKey("mitigation", MITIGATIONS),
+};
 
 /** Link prefixes of the kinds that link another process, made once per writer. */
 export interface ProcessLinks {
@@ -121,7 +121,6 @@ function parentGuid(d: DocWriter): void {
 }
 
 export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   const P = PROCESS.slot;
   d.cbServerKey();
@@ -179,7 +178,6 @@ export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean):
 }
 
 export function modloadDoc(d: DocWriter): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   d.cbServerKey();
   d.computerNameKey();
@@ -200,7 +198,6 @@ export function modloadDoc(d: DocWriter): void {
 }
 
 export function filemodDoc(d: DocWriter): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   const F = FILEMOD.slot;
   const action = d.i32(F.action, 1);
@@ -238,7 +235,6 @@ export function filemodDoc(d: DocWriter): void {
 }
 
 export function regmodDoc(d: DocWriter): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   const R = REGMOD.slot;
   const action = d.i32(R.action, 1);
@@ -265,7 +261,6 @@ export function regmodDoc(d: DocWriter): void {
 }
 
 export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   const C = CHILDPROC.slot;
   const H = HEADER.slot;
@@ -321,7 +316,6 @@ export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
 }
 
 export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   const X = CROSSPROC.slot;
   const open = d.has(X.open);
@@ -383,17 +377,16 @@ function targetGuid(d: DocWriter, pid: number, ctSlot: number): void {
 }
 
 function optionalHex(d: DocWriter, slot: number): void {
-  if (slot < 0) d.w.raw(d.e.empty);
+  if (slot < 0) d.w.raw(EMPTY);
   else d.hex(slot);
 }
 
 function optionalText(d: DocWriter, slot: number): void {
-  if (slot < 0) d.w.raw(d.e.empty);
+  if (slot < 0) d.w.raw(EMPTY);
   else d.text(slot);
 }
 
 export function emetDoc(d: DocWriter): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   const E = EMET.slot;
   const mitigation = d.has(E.action) ? d.i32(MITIGATION.slot.mitigationType, 1) : 1;
@@ -421,7 +414,6 @@ export function emetDoc(d: DocWriter): void {
 }
 
 export function scriptDoc(d: DocWriter): void {
-  const K = KEYS[d.enc];
   const w = d.w;
   const S = SCRIPT.slot;
   d.cbServerKey();

@@ -1,73 +1,73 @@
 // Standalone documents: tamper alert, blocked process, module information (JSON-OUTPUT.md §3.11–3.13).
 import { BLOCK_EVENTS, BLOCK_RESULTS, TAMPER_TYPES } from "../names.js";
-import { type DocWriter, EnumKey, unknownClose } from "./doc-writer.js";
-import { byEncoding, JSON_ENCODING } from "./encoding.js";
+import { type DocWriter, EnumKey, UNKNOWN_CLOSE } from "./doc-writer.js";
+import { key, keyText, keyValue, twin } from "./encoding.js";
 import { BLOCKED, MODULE, TAMPER } from "./fields.js";
 import type { Fragment } from "./json-bytes.js";
 
-const KEYS = byEncoding((e) => ({
-  blockedError: e.key("blocked_error"),
-  commandLine: e.key("command_line"),
-  md5: e.key("md5"),
-  path: e.key("path"),
-  pid: e.key("pid"),
-  processCreateTime: e.key("process_create_time"),
-  processGuid: e.key("process_guid"),
-  uid: e.key("uid"),
-  username: e.key("username"),
+const K = {
+  blockedError: key("blocked_error"),
+  commandLine: key("command_line"),
+  md5: key("md5"),
+  path: key("path"),
+  pid: key("pid"),
+  processCreateTime: key("process_create_time"),
+  processGuid: key("process_guid"),
+  uid: key("uid"),
+  username: key("username"),
   // `digsig` is an object: JSON text in LEEF too (LEEF.md §2), so only its opening differs.
-  digsigIssuer: e.of(',"digsig":{"issuer_name":', '\tdigsig={"issuer_name":'),
-  icon: e.key("icon"),
-  imageFileHeader: e.key("image_file_header"),
-  sha256: e.key("sha256"),
-  size: e.key("size"),
-  tamperEventType: e.keyValue("event_type", "tamper"),
-  tamperType: e.keyValue("type", "ingress.event.tamper"),
-  blockedEventType: e.keyValue("event_type", "blocked_process"),
-  blockedType: e.keyValue("type", "ingress.event.processblock"),
-  md5Hash: e.keyValue("blocked_reason", "Md5Hash"),
-  unknownReason: e.keyText("blocked_reason", "unknown ("),
-  unknownClose: unknownClose(e),
-  moduleEventType: e.keyValue("event_type", "binary_info"),
-  moduleType: e.keyValue("type", "ingress.event.module"),
+  digsigIssuer: twin(',"digsig":{"issuer_name":', '\tdigsig={"issuer_name":'),
+  icon: key("icon"),
+  imageFileHeader: key("image_file_header"),
+  sha256: key("sha256"),
+  size: key("size"),
+  tamperEventType: keyValue("event_type", "tamper"),
+  tamperType: keyValue("type", "ingress.event.tamper"),
+  blockedEventType: keyValue("event_type", "blocked_process"),
+  blockedType: keyValue("type", "ingress.event.processblock"),
+  md5Hash: keyValue("blocked_reason", "Md5Hash"),
+  unknownReason: keyText("blocked_reason", "unknown ("),
+  unknownClose: UNKNOWN_CLOSE,
+  moduleEventType: keyValue("event_type", "binary_info"),
+  moduleType: keyValue("type", "ingress.event.module"),
   /** An absent bytes field: JSON null; LEEF `[]` (Go's %v of a nil []byte). */
-  noBytes: e.of("null", "[]"),
-  tamperTypeName: new EnumKey(e, "tamper_type", TAMPER_TYPES),
-  blockEvent: new EnumKey(e, "blocked_event", BLOCK_EVENTS),
-  blockResult: new EnumKey(e, "blocked_result", BLOCK_RESULTS),
+  noBytes: twin("null", "[]"),
+  tamperTypeName: new EnumKey("tamper_type", TAMPER_TYPES),
+  blockEvent: new EnumKey("blocked_event", BLOCK_EVENTS),
+  blockResult: new EnumKey("blocked_result", BLOCK_RESULTS),
   /** Module text fields (`utf8_*`) in sorted key order, with the copied length (slot -1) among them. */
   moduleTexts: [
-    [e.key("utf8_comments"), MODULE.slot.utf8_Comments],
-    [e.key("utf8_company_name"), MODULE.slot.utf8_CompanyName],
-    [e.key("utf8_copied_module_length"), -1],
-    [e.key("utf8_file_description"), MODULE.slot.utf8_FileDescription],
-    [e.key("utf8_file_version"), MODULE.slot.utf8_FileVersion],
-    [e.key("utf8_internal_name"), MODULE.slot.utf8_InternalName],
-    [e.key("utf8_legal_copyright"), MODULE.slot.utf8_LegalCopyright],
-    [e.key("utf8_legal_trademark"), MODULE.slot.utf8_LegalTrademark],
-    [e.key("utf8_on_disk_filename"), MODULE.slot.utf8_OnDiskFilename],
-    [e.key("utf8_original_file_name"), MODULE.slot.utf8_OriginalFileName],
-    [e.key("utf8_private_build"), MODULE.slot.utf8_PrivateBuild],
-    [e.key("utf8_product_description"), MODULE.slot.utf8_ProductDescription],
-    [e.key("utf8_product_name"), MODULE.slot.utf8_ProductName],
-    [e.key("utf8_product_version"), MODULE.slot.utf8_ProductVersion],
-    [e.key("utf8_special_build"), MODULE.slot.utf8_SpecialBuild],
+    [key("utf8_comments"), MODULE.slot.utf8_Comments],
+    [key("utf8_company_name"), MODULE.slot.utf8_CompanyName],
+    [key("utf8_copied_module_length"), -1],
+    [key("utf8_file_description"), MODULE.slot.utf8_FileDescription],
+    [key("utf8_file_version"), MODULE.slot.utf8_FileVersion],
+    [key("utf8_internal_name"), MODULE.slot.utf8_InternalName],
+    [key("utf8_legal_copyright"), MODULE.slot.utf8_LegalCopyright],
+    [key("utf8_legal_trademark"), MODULE.slot.utf8_LegalTrademark],
+    [key("utf8_on_disk_filename"), MODULE.slot.utf8_OnDiskFilename],
+    [key("utf8_original_file_name"), MODULE.slot.utf8_OriginalFileName],
+    [key("utf8_private_build"), MODULE.slot.utf8_PrivateBuild],
+    [key("utf8_product_description"), MODULE.slot.utf8_ProductDescription],
+    [key("utf8_product_name"), MODULE.slot.utf8_ProductName],
+    [key("utf8_product_version"), MODULE.slot.utf8_ProductVersion],
+    [key("utf8_special_build"), MODULE.slot.utf8_SpecialBuild],
   ] as readonly (readonly [Fragment, number])[],
-}));
+};
 
-/** Keys inside `digsig`: JSON in both encodings. */
+/** Keys inside `digsig`: JSON in both encodings (the object is JSON text in LEEF too). */
+const jsonKey = (name: string) => twin(`,"${name}":`, `,"${name}":`);
 const DIGSIG = {
-  programName: JSON_ENCODING.key("program_name"),
-  publisher: JSON_ENCODING.key("publisher"),
-  result: JSON_ENCODING.key("result"),
-  resultCode: JSON_ENCODING.key("result_code"),
-  signTime: JSON_ENCODING.key("sign_time"),
-  subjectName: JSON_ENCODING.key("subject_name"),
+  programName: jsonKey("program_name"),
+  publisher: jsonKey("publisher"),
+  result: jsonKey("result"),
+  resultCode: jsonKey("result_code"),
+  signTime: jsonKey("sign_time"),
+  subjectName: jsonKey("subject_name"),
 };
 
 export function tamperDoc(d: DocWriter): void {
   const w = d.w;
-  const K = KEYS[d.enc];
   d.cbServerKey();
   d.computerNameKey();
   w.raw(K.tamperEventType);
@@ -79,7 +79,6 @@ export function tamperDoc(d: DocWriter): void {
 
 export function blockedDoc(d: DocWriter, linkTarget: Fragment): void {
   const w = d.w;
-  const K = KEYS[d.enc];
   const B = BLOCKED.slot;
   const event = d.i32(B.blockedEvent, 1);
   const result = d.i32(B.blockResult, 0);
@@ -133,7 +132,6 @@ export function blockedDoc(d: DocWriter, linkTarget: Fragment): void {
 
 export function moduleDoc(d: DocWriter): void {
   const w = d.w;
-  const K = KEYS[d.enc];
   const M = MODULE.slot;
   d.cbServerKey();
   d.computerNameKey();
