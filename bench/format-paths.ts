@@ -1,9 +1,11 @@
-// In-process throughput of the forwarder JSON paths on one thread, decoding included: the reference path
-// (decodeRecord → forwarderDocument → documentJson → UTF-8), the fast writer fed with decoded events
-// (EventFormatter.event), and the fast writer fed with raw records (decoding fused with writing). Then the same
-// for CSV and tables: the reference path (forwarderDocument → csvLine/tableLine → UTF-8) and the direct writer
-// fed with decoded events (EventFormatter.event) and with raw records (FastForwarderCsv.writeRecord).
+// In-process throughput of the forwarder JSON and LEEF paths on one thread, decoding included: the reference
+// path (decodeRecord → forwarderDocument → documentJson or leefLine → UTF-8, invalid bytes restored for LEEF),
+// the JSON fast writer fed with decoded events (EventFormatter.event), and the fast writers fed with raw records
+// (decoding fused with writing). Then the same for CSV and tables: the reference path (forwarderDocument →
+// csvLine/tableLine → UTF-8) and the direct writer fed with decoded events and with raw records. Equal digests
+// = equal output.
 // Usage: node dist/bench/format-paths.js [archive folder]   (default: a generated 200,000-event archive in .bench/)
+// BENCH_PATHS=text,...: only the paths whose label contains one of these (e.g. BENCH_PATHS=writeRecord).
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,9 +14,11 @@ import { frameBuffer } from "../src/decode/framing.js";
 import { FastForwarderCsv } from "../src/formats/fast/forwarder-csv.js";
 import { WRITTEN } from "../src/formats/fast/forwarder-json.js";
 import { JsonBytes } from "../src/formats/fast/json-bytes.js";
+import type { RecordWriter } from "../src/formats/fast/record-writer.js";
 import { EventFormatter, type FormatterOptions } from "../src/formats/formatter.js";
 import { forwarderDocument } from "../src/formats/forwarder.js";
 import { documentJson } from "../src/formats/json-text.js";
+import { leefLine } from "../src/formats/leef.js";
 import { formatOptions } from "../src/formats/options.js";
 import { csvLine, tableLine } from "../src/formats/table.js";
 import { generateArchive } from "../src/generate/archive-generator.js";
@@ -23,6 +27,7 @@ import { fileContext, listArchiveFiles } from "../src/sources/archive.js";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const OUTPUT_BYTES = 1 << 20;
+const ONLY = process.env.BENCH_PATHS?.split(",");
 
 interface Record {
   payload: Buffer;
@@ -47,14 +52,25 @@ async function records(): Promise<Record[]> {
 /** One way of turning a record into output bytes; returns the bytes written into `out` at `pos`. */
 type Path = (r: Record, out: JsonBytes) => void;
 
-function paths(options: FormatterOptions): [string, Path][] {
+/** Appends a line encoded as the pipeline does (`restore`: escaped invalid bytes raw, for LEEF). */
+function encode(line: string, out: JsonBytes, restore = false): void {
+  if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
+  out.line(line, restore);
+}
+
+/** A direct writer fed with raw records. */
+function rawRecords(writer: RecordWriter): Path {
+  return (r, out) => {
+    if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
+    if (writer.writeRecord(r.payload, 0, r.payload.length, r.context, out) !== WRITTEN)
+      throw new Error("deferred");
+  };
+}
+
+function jsonPaths(options: FormatterOptions): [string, Path][] {
   const formatter = new EventFormatter(options);
   const fast = formatter.fast;
   if (fast === undefined) throw new Error("the fast path does not cover these options");
-  const encode = (line: string, out: JsonBytes) => {
-    if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
-    out.line(line);
-  };
   return [
     ["decode only", (r) => void decodeRecord(r.payload, r.context)],
     [
@@ -75,27 +91,34 @@ function paths(options: FormatterOptions): [string, Path][] {
         if (outcome.status === "lines") for (const line of outcome.lines) encode(line, out);
       },
     ],
-    [
-      "fast, raw records: writeRecord (decoding fused)",
-      (r, out) => {
-        if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
-        if (fast.writeRecord(r.payload, 0, r.payload.length, r.context, out) !== WRITTEN)
-          throw new Error("deferred");
-      },
-    ],
+    ["fast, raw records: writeRecord (decoding fused)", rawRecords(fast)],
   ];
 }
 
+function leefPaths(options: FormatterOptions): [string, Path][] {
+  const writer = new EventFormatter(options).recordWriter;
+  if (writer === undefined) throw new Error("the LEEF fast path does not cover these options");
+  return [
+    [
+      "LEEF reference: decode + document + LEEF",
+      (r, out) => {
+        const decoded = decodeRecord(r.payload, r.context);
+        if (!decoded.ok) return;
+        const doc = forwarderDocument(decoded.event, options);
+        if (doc !== undefined) encode(leefLine(doc, "forwarder"), out, true);
+      },
+    ],
+    ["LEEF fast, raw records: writeRecord", rawRecords(writer)],
+  ];
+}
+
+/** Median events/s over the rounds after a warm-up, and a digest of one round's output. */
 function csvPaths(options: FormatterOptions): [string, Path][] {
   const formatter = new EventFormatter(options);
   const direct = formatter.recordWriter;
   if (!(direct instanceof FastForwarderCsv))
     throw new Error("the direct CSV writer does not cover these options");
   const table = { legacyMd5Column: options.legacyMd5Column };
-  const encode = (line: string, out: JsonBytes) => {
-    if (out.pos + line.length * 3 + 1 > out.buf.length) out.pos = 0;
-    out.line(line);
-  };
   return [
     [
       `reference: decode + document + ${options.format} line`,
@@ -116,18 +139,10 @@ function csvPaths(options: FormatterOptions): [string, Path][] {
         if (outcome.status === "lines") for (const line of outcome.lines) encode(line, out);
       },
     ],
-    [
-      "direct, raw records: writeRecord (decoding fused)",
-      (r, out) => {
-        if (out.pos > OUTPUT_BYTES - 64 * 1024) out.pos = 0;
-        if (direct.writeRecord(r.payload, 0, r.payload.length, r.context, out) !== WRITTEN)
-          throw new Error("deferred");
-      },
-    ],
+    ["direct, raw records: writeRecord (decoding fused)", rawRecords(direct)],
   ];
 }
 
-/** Median events/s over the rounds after a warm-up, and a digest of one round's output. */
 function measure(all: Record[], path: Path): { rate: number; digest: string } {
   const out = new JsonBytes(OUTPUT_BYTES);
   const hash = createHash("sha256");
@@ -166,7 +181,10 @@ async function main(): Promise<void> {
       ...formatOptions({ serverName: "bench", ...settings }),
       format: "json",
     };
-    report(all, `json, ${label}`, paths(options));
+    report(all, `json and leef, ${label}`, [
+      ...jsonPaths(options),
+      ...leefPaths({ ...options, format: "leef" }),
+    ]);
   }
   for (const [label, settings] of [
     ["csv, integer time", { format: "csv" }],
@@ -177,11 +195,12 @@ async function main(): Promise<void> {
   }
 }
 
-/** Measures the paths; each output digest should match its reference's. */
+/** Measures the paths (those named in BENCH_PATHS, when set); each output digest should match its reference's. */
 function report(all: Record[], label: string, list: [string, Path][]): void {
   console.log(`\n${label}`);
   console.log("path                                                    events/s   µs/event  output");
   for (const [name, path] of list) {
+    if (ONLY !== undefined && !ONLY.some((text) => name.includes(text))) continue;
     const { rate, digest } = measure(all, path);
     const shown = name === "decode only" ? "–" : digest;
     console.log(

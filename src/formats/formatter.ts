@@ -4,6 +4,7 @@ import type { Doc } from "./document.js";
 import { eventExporterDocument, UnsupportedEventError } from "./eventexporter.js";
 import { FastForwarderCsv } from "./fast/forwarder-csv.js";
 import { FastForwarderJson } from "./fast/forwarder-json.js";
+import { FastForwarderLeef } from "./fast/forwarder-leef.js";
 import type { RecordWriter } from "./fast/record-writer.js";
 import { type ForwarderOptions, forwarderDocument } from "./forwarder.js";
 import { documentJson } from "./json-text.js";
@@ -34,8 +35,9 @@ const SKIPPED: FormatOutcome = { status: "skipped" };
 export class EventFormatter {
   /** undefined: not created yet; null: these options need the reference path. */
   private fastWriter: FastForwarderJson | null | undefined;
-  /** The direct CSV/table writer, as fastWriter. */
+  /** The direct CSV/table and LEEF writers, as fastWriter. */
   private csvWriter: FastForwarderCsv | null | undefined;
+  private leefWriter: FastForwarderLeef | null | undefined;
 
   constructor(readonly options: FormatterOptions) {
     if (options.format === "leef" && options.profile === "eventexporter") {
@@ -59,9 +61,10 @@ export class EventFormatter {
   /**
    * A direct writer from raw records to lines for these settings (formats/fast/), byte-identical to the reference
    * path; undefined when none covers them. Callers using it bypass event() (and any subclass's override of it).
+   * Its LEEF lines hold invalid UTF-8 bytes raw, as pipeline/line-buffer.ts restores them for this profile.
    */
   get recordWriter(): RecordWriter | undefined {
-    return this.fast ?? this.csv;
+    return this.options.format === "leef" ? this.leef : (this.fast ?? this.csv);
   }
 
   /** The direct writer for `--format csv|table --profile forwarder`; undefined for other settings. */
@@ -71,6 +74,15 @@ export class EventFormatter {
       this.csvWriter = covered ? new FastForwarderCsv(this.options) : null;
     }
     return this.csvWriter ?? undefined;
+  }
+
+  /** The direct writer for `--format leef --profile forwarder`; undefined for other settings. */
+  private get leef(): FastForwarderLeef | undefined {
+    if (this.leefWriter === undefined) {
+      const covered = FastForwarderLeef.supports(this.options);
+      this.leefWriter = covered ? new FastForwarderLeef(this.options) : null;
+    }
+    return this.leefWriter ?? undefined;
   }
 
   /** Lines for one raw sensor event. */

@@ -101,8 +101,10 @@ export class RecordRunFormatter {
         continue;
       }
       const decoded = decodeRecord(src.subarray(start, end), run.context, offset);
-      if (decoded.ok) tally.add(decoded.event, this.formatter.event(decoded.event), (line) => out.line(line));
-      else {
+      if (decoded.ok) {
+        const restore = this.restoreInvalidBytes;
+        tally.add(decoded.event, this.formatter.event(decoded.event), (line) => out.line(line, restore));
+      } else {
         decoded.damage.index = index;
         damages.push(decoded.damage);
       }

@@ -1,32 +1,25 @@
 // What every fast forwarder document shares: the base keys (JSON-OUTPUT.md §2.3), process GUIDs (§2.4), times
-// (§2.5), addresses (§2.6–2.7) and the strings-table lookup (§2.9), written from a Fields store. Every key is
-// written with a leading comma; the caller turns the document's first comma into "{".
+// (§2.5), addresses (§2.6–2.7) and the strings-table lookup (§2.9), written from a Fields store, as JSON or LEEF
+// (encoding.ts: the output object, JsonBytes or LeefBytes, picks the rendering). Every key is written with a
+// leading separator (comma / TAB); the caller turns the document's first one into "{" (JSON) or the header's
+// last "|" (LEEF).
+import { decodeText } from "../../decode/text.js";
 import { filetimeToUnix, ipv6Text } from "../../decode/values.js";
-import { goQuote } from "../json-text.js";
+import { EMPTY, key, keyLiteral, keyText, keyValue, textBytes, textValue, twin } from "./encoding.js";
 import { type Fields, HEADER, type IpAddrLayout } from "./fields.js";
-import { Fragment, type JsonBytes } from "./json-bytes.js";
+import type { Fragment, JsonBytes } from "./json-bytes.js";
 
 const TWO_32 = 4294967296;
 const FILETIME_UNIX_OFFSET_MS = 11644473600000;
 
-/** `,"name":` */
-export function key(name: string): Fragment {
-  return Fragment.of(`,"${name}":`);
-}
-
-/** `,"name":"value"` (constant string values such as `type`). */
-export function keyValue(name: string, value: string): Fragment {
-  return Fragment.of(`,"${name}":${goQuote(value)}`);
-}
-
-/** A boolean key: both documents' fragments ready (`,"name":true` / `,"name":false`). */
+/** A boolean key: both values' fragments ready (`,"name":true` / `,"name":false`). */
 export class BoolKey {
   private readonly yes: Fragment;
   private readonly no: Fragment;
 
   constructor(name: string) {
-    this.yes = Fragment.of(`,"${name}":true`);
-    this.no = Fragment.of(`,"${name}":false`);
+    this.yes = keyLiteral(name, "true");
+    this.no = keyLiteral(name, "false");
   }
 
   write(w: JsonBytes, value: boolean): void {
@@ -41,10 +34,12 @@ export class BoolKey {
 export class EnumKey {
   private readonly known = new Map<number, Fragment>();
   private readonly prefix: Fragment;
+  private readonly close: Fragment;
   private readonly empty: Fragment | undefined;
 
   constructor(name: string, names: Readonly<Record<number, string>>, unknownEmpty = false) {
-    this.prefix = Fragment.of(`,"${name}":"unknown (`);
+    this.prefix = keyText(name, "unknown (");
+    this.close = UNKNOWN_CLOSE;
     this.empty = unknownEmpty ? keyValue(name, "") : undefined;
     for (const [value, text] of Object.entries(names)) this.known.set(Number(value), keyValue(name, text));
   }
@@ -57,24 +52,27 @@ export class EnumKey {
     }
     w.raw(this.prefix);
     w.num(value);
-    w.byte(0x29); // )
-    w.byte(0x22);
+    w.raw(this.close);
   }
 }
+
+/** The end of an `unknown (<n>)` value after its number: `)"` / `)`. */
+export const UNKNOWN_CLOSE = twin(')"', ")");
 
 const K = {
   computerName: key("computer_name"),
   forkPid: key("fork_pid"),
   md5: key("md5"),
   pid: key("pid"),
-  processGuid: Fragment.of(',"process_guid":"'),
+  processGuid: keyText("process_guid", ""),
   processPath: key("process_path"),
   sensorId: key("sensor_id"),
   sha256: key("sha256"),
   timestamp: key("timestamp"),
   path: key("path"),
+  linkEnd: twin('/0"', "/0"),
+  linkClose: twin('/1"', "/1"),
 };
-const EMPTY_STRING = Fragment.of('""');
 
 /** Settings the writer needs, from the forwarder options. */
 export interface DocSettings {
@@ -83,11 +81,18 @@ export interface DocSettings {
   timeFloat: boolean;
 }
 
-/** Writes one document at a time: the caller sets the sensor identity, then a per-kind writer calls in. */
+/**
+ * Writes one document at a time: the caller sets the sensor identity, then a per-kind writer calls in. The
+ * same calls write JSON or LEEF: `w` is a JsonBytes or a LeefBytes, which renders the fragments (their twins)
+ * and values (quote() included) in its encoding; only what LEEF alone has (the netconn additions, byte lists,
+ * JSON objects inside a line) looks at `leef`.
+ */
 export class DocWriter {
   /** Where the current document goes. */
   w: JsonBytes;
   readonly f: Fields;
+  /** Whether `w` is a LeefBytes. */
+  readonly leef: boolean;
   readonly url: boolean;
   readonly timeFloat: boolean;
   private readonly cbServer: Fragment;
@@ -100,24 +105,24 @@ export class DocWriter {
   /** The host name: a range of `f.src` (from `env`) or pre-quoted bytes (from the record's context). */
   private hostStart = -1;
   private hostEnd = -1;
-  private hostQuoted: Fragment = EMPTY_STRING;
+  private hostQuoted: Fragment = EMPTY;
   private hostText: string | undefined;
 
-  constructor(f: Fields, w: JsonBytes, settings: DocSettings) {
+  constructor(f: Fields, w: JsonBytes, settings: DocSettings, leef: boolean) {
     this.f = f;
     this.w = w;
+    this.leef = leef;
     this.url = settings.serverUrl !== undefined;
     this.timeFloat = settings.timeFloat;
-    this.cbServer = Fragment.of(`,"cb_server":${goQuote(settings.serverName)}`);
+    this.cbServer = keyValue("cb_server", settings.serverName);
     this.linkProcess = this.linkPrefix("link_process", "#analyze/", settings.serverUrl);
     this.linkSensor = this.linkPrefix("link_sensor", "#/host/", settings.serverUrl);
-    this.linkBytes = this.linkProcess.length + this.cbServer.length;
+    this.linkBytes = this.linkProcess.room + this.cbServer.room;
   }
 
-  /** `,"<name>":"<url><path>`: a link up to its variable part (the url escaped as Go would). */
+  /** `,"<name>":"<url><path>`: a link up to its variable part (the url escaped for the encoding). */
   linkPrefix(name: string, path: string, url: string | undefined): Fragment {
-    const quoted = goQuote(`${url ?? ""}${path}`);
-    return Fragment.of(`,"${name}":${quoted.slice(0, -1)}`);
+    return keyText(name, `${url ?? ""}${path}`);
   }
 
   /** The host name from `env` (a range of the source bytes). */
@@ -131,13 +136,13 @@ export class DocWriter {
     this.hostStart = -1;
     if (text !== this.hostText) {
       this.hostText = text;
-      this.hostQuoted = Fragment.of(goQuote(text));
+      this.hostQuoted = textValue(text);
     }
   }
 
   /** Bytes the identity adds to a document beyond the record's own (for reserving room). */
   get identityBytes(): number {
-    return this.hostStart < 0 ? this.hostQuoted.length : 0;
+    return this.hostStart < 0 ? this.hostQuoted.room : 0;
   }
 
   // ---- field access --------------------------------------------------------------------------------------
@@ -164,18 +169,46 @@ export class DocWriter {
 
   // ---- values --------------------------------------------------------------------------------------------
 
-  /** A text field as a JSON string; `""` when absent. */
+  /** `"` in JSON, nothing in LEEF. */
+  quote(): void {
+    this.w.quote();
+  }
+
+  /** A text field as a string value; empty when absent. */
   text(slot: number): void {
     const f = this.f;
     if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(EMPTY_STRING);
+    else this.w.raw(EMPTY);
   }
 
-  /** Upper-case hex of a bytes field; `""` when absent. */
+  /** A text field as a JSON string (JSON inside a LEEF document too: objects render as JSON); `""` if absent. */
+  jsonText(slot: number): void {
+    const f = this.f;
+    if (f.has[slot] === 1) this.w.jsonText(f.src, f.lo[slot], f.hi[slot]);
+    else {
+      this.w.byte(0x22);
+      this.w.byte(0x22);
+    }
+  }
+
+  /** Text built on the side (rare values), as a string value. */
+  textValue(text: string): void {
+    const bytes = textBytes(text, this.leef);
+    this.w.reserve(bytes.length);
+    this.w.bytes(bytes);
+  }
+
+  /** Upper-case hex of a bytes field; empty when absent. */
   hex(slot: number): void {
     const f = this.f;
     if (f.has[slot] === 1) this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(EMPTY_STRING);
+    else this.w.raw(EMPTY);
+  }
+
+  /** A text field decoded as the reference does it (invalid bytes escaped, decode/text.ts). */
+  decoded(slot: number): string {
+    const f = this.f;
+    return f.has[slot] === 1 ? decodeText(f.src, f.lo[slot], f.hi[slot]) : "";
   }
 
   /** A 64-bit field in decimal (0 when absent). */
@@ -196,7 +229,7 @@ export class DocWriter {
     }
     if (this.timeFloat) {
       // Number(ft) of the int64: hi * 2^32 exact, one correctly rounded addition.
-      this.w.ascii(String(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000));
+      this.w.float(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000);
       return;
     }
     // Unsigned: ms = ft div 10000 (exact in two limbs, below 2^53), then (ms - offset) div 1000.
@@ -220,9 +253,9 @@ export class DocWriter {
   }
 
   quotedGuid(pid: number, ctSlot: number, sensorId = this.sensorId): void {
-    this.w.byte(0x22);
+    this.quote();
     this.guid(pid, ctSlot, sensorId);
-    this.w.byte(0x22);
+    this.quote();
   }
 
   /** `process_guid` of the acting process (§2.4), unquoted: new-style or the legacy id's decimal text. */
@@ -235,16 +268,16 @@ export class DocWriter {
 
   /** IPv4 of a uint32 field (0.0.0.0 when absent), quoted. */
   ipv4(slot: number): void {
-    this.w.byte(0x22);
+    this.quote();
     this.w.ipv4(this.u32(slot, 0));
-    this.w.byte(0x22);
+    this.quote();
   }
 
   /** A CbIpAddr (§2.7), quoted; `present`: the message itself is present. */
   ipAddr(a: IpAddrLayout, present: boolean): void {
     const w = this.w;
     const s = a.slot;
-    w.byte(0x22);
+    this.quote();
     if (!present || !this.flag(s.bIsIpv6, false)) w.ipv4(present ? this.u32(s.ipv4Address, 0) : 0);
     else {
       const f = this.f;
@@ -263,10 +296,10 @@ export class DocWriter {
         w.textBody(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
       }
     }
-    w.byte(0x22);
+    this.quote();
   }
 
-  /** Path of the header's filepath_string_guid in the strings table (§2.9), `""` when none matches. */
+  /** Path of the header's filepath_string_guid in the strings table (§2.9), empty when none matches. */
   headerPath(): void {
     const f = this.f;
     const k = HEADER.slot.filepath_string_guid;
@@ -277,10 +310,10 @@ export class DocWriter {
       const known = f.strGuidHas[i] === 1;
       if ((known ? f.strGuidLo[i] : 0) !== keyLo || (known ? f.strGuidHi[i] : 0) !== keyHi) continue;
       if (f.strTextHas[i] === 1) this.w.text(f.src, f.strTextStart[i], f.strTextEnd[i]);
-      else this.w.raw(EMPTY_STRING);
+      else this.w.raw(EMPTY);
       return;
     }
-    this.w.raw(EMPTY_STRING);
+    this.w.raw(EMPTY);
   }
 
   // ---- base keys -----------------------------------------------------------------------------------------
@@ -308,20 +341,15 @@ export class DocWriter {
     const w = this.w;
     w.raw(this.linkProcess);
     this.actingGuid();
-    w.byte(0x2f); // /0"
-    w.byte(0x30);
-    w.byte(0x22);
+    w.raw(K.linkEnd);
     w.raw(this.linkSensor);
     w.num(this.sensorId);
-    w.byte(0x22);
+    this.quote();
   }
 
   /** Ends a `link_*` key to another process (`<url>#analyze/<guid>/1`) after its guid. */
   linkClose(): void {
-    const w = this.w;
-    w.byte(0x2f); // /1"
-    w.byte(0x31);
-    w.byte(0x22);
+    this.w.raw(K.linkClose);
   }
 
   headerMd5Key(): void {
@@ -342,7 +370,7 @@ export class DocWriter {
   processGuidKey(): void {
     this.w.raw(K.processGuid);
     this.actingGuid();
-    this.w.byte(0x22);
+    this.quote();
   }
 
   processPathKey(): void {

@@ -28,7 +28,7 @@ import {
   REMOTE_IP,
   THREAD,
 } from "./fields.js";
-import { classify } from "./forwarder-json.js";
+import { classify } from "./forwarder-writer.js";
 import { Fragment, JsonBytes, sequenceLength } from "./json-bytes.js";
 import { scanRecord } from "./record-scan.js";
 import { DEFERRED, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";

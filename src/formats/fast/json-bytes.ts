@@ -1,7 +1,10 @@
-// JSON text written straight into a byte buffer, with Go's escaping (JSON-OUTPUT.md §1): the fast forwarder
-// writer's output. Nothing here allocates per value. Callers reserve room for a whole document first, so the
+// JSON text written straight into a byte buffer, with Go's escaping (JSON-OUTPUT.md §1), and LeefBytes, the
+// same for LEEF (LEEF.md §2–3): the fast forwarder writers' output. Nothing here allocates per value. Callers reserve room for a whole document first, so the
 // primitives write without bounds checks of their own; they may also write up to 3 bytes past `pos` (whole
 // 32-bit words, measured 2.6× faster than byte loops), which the next write overwrites.
+
+import { encodeText, hasLoneSurrogate } from "../../decode/text.js";
+import { goFloatV } from "../leef.js";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -9,18 +12,27 @@ const TWO_32 = 4294967296;
 /** Room kept past every reservation for the word writes. */
 const SLACK = 8;
 
-/** Constant output bytes (keys, fixed values), kept as little-endian 32-bit words for fast copying. */
+/**
+ * Constant output bytes (keys, fixed values), kept as little-endian 32-bit words for fast copying, with their
+ * LEEF twin (encoding.ts): JsonBytes writes a fragment's own bytes, LeefBytes those of its twin.
+ */
 export class Fragment {
   readonly length: number;
   readonly words: Int32Array;
   readonly bytes: Buffer;
+  /** The LEEF rendering (this fragment itself when it has none of its own). */
+  readonly leef: Fragment;
+  /** The larger of both renderings' lengths (for reserving room). */
+  readonly room: number;
 
-  constructor(bytes: Buffer) {
+  constructor(bytes: Buffer, leef?: Buffer) {
     this.bytes = bytes;
     this.length = bytes.length;
     const padded = new Uint8Array((bytes.length + 3) & ~3);
     padded.set(bytes);
     this.words = new Int32Array(padded.buffer);
+    this.leef = leef === undefined ? this : new Fragment(leef);
+    this.room = Math.max(this.length, this.leef.length);
   }
 
   static of(text: string): Fragment {
@@ -66,6 +78,31 @@ function pairs(count: number, text: (i: number) => string): Uint16Array {
   for (let i = 0; i < count; i++) table[i] = text(i).charCodeAt(0) | (text(i).charCodeAt(1) << 8);
   return table;
 }
+
+/**
+ * LEEF escaping (LEEF.md §3), branch-free: each byte is written as FIRST[c], SECOND[c] and the output advances
+ * by LEEF_STEP[c] (1: the byte as it is; 2: a backslash and the escape letter). Every other byte, invalid UTF-8
+ * included, goes out raw: the forwarder passes raw bytes through.
+ */
+const LEEF_FIRST = new Uint8Array(256);
+const LEEF_SECOND = new Uint8Array(256);
+const LEEF_STEP = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  LEEF_FIRST[c] = c;
+  LEEF_STEP[c] = 1;
+}
+for (const [c, letter] of [
+  [BACKSLASH, "\\"],
+  [0x0a, "n"],
+  [0x0d, "r"],
+  [0x09, "t"],
+  [0x3d, "="],
+] as const) {
+  LEEF_FIRST[c] = BACKSLASH;
+  LEEF_SECOND[c] = letter.charCodeAt(0);
+  LEEF_STEP[c] = 2;
+}
+
 const HEX_UPPER = pairs(256, (i) => i.toString(16).toUpperCase().padStart(2, "0"));
 const HEX_LOWER = pairs(256, (i) => i.toString(16).padStart(2, "0"));
 const DIGITS = pairs(100, (i) => String(i).padStart(2, "0"));
@@ -73,7 +110,7 @@ const DIGITS = pairs(100, (i) => String(i).padStart(2, "0"));
 /** A growing output buffer: `buf[0..pos)` holds what was written. */
 export class JsonBytes {
   buf: Buffer;
-  private view: DataView;
+  protected view: DataView;
   pos = 0;
 
   constructor(bytes = 1 << 16) {
@@ -90,6 +127,13 @@ export class JsonBytes {
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
 
+  /** Continues in the buffer of `other` (after what it holds): a writer of another encoding hands it back. */
+  useBufferOf(other: JsonBytes): void {
+    this.buf = other.buf;
+    this.view = other.view;
+    this.pos = other.pos;
+  }
+
   /**
    * Hands over what was written (the caller owns the returned bytes) and starts over in `next` (memory given
    * back for reuse), or else in a fresh buffer.
@@ -102,8 +146,19 @@ export class JsonBytes {
     return data;
   }
 
-  /** Appends a line of text (e.g. one the reference path formatted) and its "\n". */
-  line(text: string): void {
+  /**
+   * Appends a line of text (e.g. one the reference path formatted) and its "\n", encoded as LineBuffer does:
+   * with `restoreInvalidBytes` (forwarder LEEF), escaped invalid bytes (lone surrogates, decode/text.ts) go out
+   * as the raw bytes; otherwise as UTF-8 encodes them (U+FFFD). JSON lines never hold any.
+   */
+  line(text: string, restoreInvalidBytes = false): void {
+    if (restoreInvalidBytes && hasLoneSurrogate(text)) {
+      const bytes = encodeText(text);
+      this.reserve(bytes.length + 1);
+      this.bytes(bytes);
+      this.buf[this.pos++] = 0x0a;
+      return;
+    }
     this.reserve(text.length * 3 + 1);
     this.pos += this.buf.write(text, this.pos, "utf8");
     this.buf[this.pos++] = 0x0a;
@@ -124,15 +179,36 @@ export class JsonBytes {
     this.buf[this.pos++] = c;
   }
 
+  /** A string value's quote: `"` (none in LEEF). */
+  quote(): void {
+    this.buf[this.pos++] = QUOTE;
+  }
+
   /** Text of the UTF-8 bytes src[start..end) as a JSON string, escaped as Go does (one \ufffd per invalid byte). */
   text(src: Uint8Array, start: number, end: number): void {
     this.buf[this.pos++] = QUOTE;
-    this.textBody(src, start, end);
+    this.goTextBody(src, start, end);
+    this.buf[this.pos++] = QUOTE;
+  }
+
+  /** The same as JSON in every encoding (a JSON object inside a LEEF line). */
+  jsonText(src: Uint8Array, start: number, end: number): void {
+    this.buf[this.pos++] = QUOTE;
+    this.goTextBody(src, start, end);
     this.buf[this.pos++] = QUOTE;
   }
 
   /** The escaped text without quotes. */
   textBody(src: Uint8Array, start: number, end: number): void {
+    this.goTextBody(src, start, end);
+  }
+
+  /** A float (time_float seconds): shortest decimal text. */
+  float(value: number): void {
+    this.ascii(String(value));
+  }
+
+  private goTextBody(src: Uint8Array, start: number, end: number): void {
     const b = this.buf;
     let p = this.pos;
     for (let i = start; i < end; i++) {
@@ -148,6 +224,19 @@ export class JsonBytes {
         i = this.escape(src, i, end, c);
         p = this.pos;
       }
+    }
+    this.pos = p;
+  }
+
+  /** LEEF text of the bytes src[start..end) (LEEF.md §3): `\\`, LF, CR, TAB and `=` escaped, all else raw. */
+  leefText(src: Uint8Array, start: number, end: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      const c = src[i];
+      b[p] = LEEF_FIRST[c];
+      b[p + 1] = LEEF_SECOND[c];
+      p += LEEF_STEP[c];
     }
     this.pos = p;
   }
@@ -207,7 +296,7 @@ export class JsonBytes {
   }
 
   /** A non-negative integer below 2^31: two digits per step, from a table. */
-  private smallUint(value: number): void {
+  protected smallUint(value: number): void {
     const digits =
       value < 100000
         ? value < 100
@@ -297,6 +386,27 @@ export class JsonBytes {
     this.pos = p;
   }
 
+  /** Upper-case hex of src[start..end), unquoted (LEEF). */
+  hexUpperBare(src: Uint8Array, start: number, end: number): void {
+    const v = this.view;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      v.setUint16(p, HEX_UPPER[src[i]], true);
+      p += 2;
+    }
+    this.pos = p;
+  }
+
+  /** Go's `%v` of a byte slice, `[100 134 21]` (LEEF's rendering of raw bytes): at most 4 bytes per byte + 2. */
+  byteList(src: Uint8Array, start: number, end: number): void {
+    this.buf[this.pos++] = 0x5b; // [
+    for (let i = start; i < end; i++) {
+      if (i > start) this.buf[this.pos++] = 0x20;
+      this.smallUint(src[i]);
+    }
+    this.buf[this.pos++] = 0x5d; // ]
+  }
+
   /** Lower-case hex of the low 16 bits (4 digits). */
   hex16(value: number): void {
     const v = this.view;
@@ -351,4 +461,33 @@ export function sequenceLength(src: Uint8Array, i: number, end: number, b0: numb
     return b1 >= lo && b1 <= hi && (src[i + 2] & 0xc0) === 0x80 && (src[i + 3] & 0xc0) === 0x80 ? 4 : 0;
   }
   return 0;
+}
+
+/**
+ * The LEEF rendering of the same calls (LEEF.md §2–3): fragments' LEEF twins, unquoted values, LEEF escapes
+ * with invalid UTF-8 bytes raw, Go's `%v` of floats. Writes into the buffer of the output it borrows
+ * (useBufferOf) for one document.
+ */
+export class LeefBytes extends JsonBytes {
+  override raw(f: Fragment): void {
+    super.raw(f.leef);
+  }
+
+  override quote(): void {}
+
+  override text(src: Uint8Array, start: number, end: number): void {
+    this.leefText(src, start, end);
+  }
+
+  override textBody(src: Uint8Array, start: number, end: number): void {
+    this.leefText(src, start, end);
+  }
+
+  override hexUpper(src: Uint8Array, start: number, end: number): void {
+    this.hexUpperBare(src, start, end);
+  }
+
+  override float(value: number): void {
+    this.ascii(goFloatV(value));
+  }
 }

@@ -1,6 +1,11 @@
-// Network connection documents, v1 and v2 (JSON-OUTPUT.md §3.5–3.6), keys in sorted order.
-import { BoolKey, type DocWriter, key, keyValue } from "./doc-writer.js";
-import { LOCAL_IP, NETCONN, NETCONN2, PROXY_IP, REMOTE_IP } from "./fields.js";
+// Network connection documents, v1 and v2 (JSON-OUTPUT.md §3.5–3.6), keys in sorted order. LEEF documents of
+// both carry the QRadar additions (LEEF.md §4) at their sorted places: `dst`, `dstPort` after `domain`; `proto`
+// after `process_path`; `src`, `srcPort` after `sha256`. They are written by helpers behind `d.leef`, so the
+// JSON documents' code stays as it was (its size decides what V8 inlines).
+import { BoolKey, type DocWriter } from "./doc-writer.js";
+import { key, keyValue } from "./encoding.js";
+import { type IpAddrLayout, LOCAL_IP, NETCONN, NETCONN2, PROXY_IP, REMOTE_IP } from "./fields.js";
+import type { Fragment } from "./json-bytes.js";
 
 const K = {
   domain: key("domain"),
@@ -17,6 +22,12 @@ const K = {
   proxyPort: key("proxy_port"),
   remoteIp: key("remote_ip"),
   remotePort: key("remote_port"),
+  // LEEF additions.
+  dst: key("dst"),
+  dstPort: key("dstPort"),
+  proto: key("proto"),
+  src: key("src"),
+  srcPort: key("srcPort"),
 };
 const V = {
   outbound: keyValue("direction", "outbound"),
@@ -34,11 +45,13 @@ export function netconnDoc(d: DocWriter): void {
   const w = d.w;
   const N = NETCONN.slot;
   const remote = d.has(N.remoteIpAddress);
+  const outbound = d.flag(N.outbound, true);
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(d.flag(N.outbound, true) ? V.outbound : V.inbound);
+  w.raw(outbound ? V.outbound : V.inbound);
   w.raw(K.domain);
   d.text(N.utf8_netpath);
+  if (d.leef) v1Addition(d, K.dst, K.dstPort, outbound);
   w.raw(V.eventType);
   d.forkPidKey();
   w.raw(K.ipv4);
@@ -56,6 +69,7 @@ export function netconnDoc(d: DocWriter): void {
   w.num(swapPort(d.u32(N.port, 0)));
   d.processGuidKey();
   d.processPathKey();
+  if (d.leef) protoKey(d, N.protocol);
   w.raw(K.protocol);
   w.num(d.i32(N.protocol, 6));
   if (remote) {
@@ -66,6 +80,7 @@ export function netconnDoc(d: DocWriter): void {
   }
   d.sensorIdKey();
   d.headerSha256Key();
+  if (d.leef) v1Addition(d, K.src, K.srcPort, !outbound);
   d.timestampKey();
   w.raw(V.type);
 }
@@ -74,11 +89,13 @@ export function netconnV2Doc(d: DocWriter): void {
   const w = d.w;
   const N = NETCONN2.slot;
   const proxy = d.flag(N.proxyConnection, false);
+  const outbound = d.flag(N.outbound, true);
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(d.flag(N.outbound, true) ? V.outbound : V.inbound);
+  w.raw(outbound ? V.outbound : V.inbound);
   w.raw(K.domain);
   d.text(N.utf8_netpath);
+  if (d.leef) v2Addition(d, K.dst, K.dstPort, outbound);
   w.raw(V.eventType);
   d.forkPidKey();
   if (d.has(N.ja3)) {
@@ -98,6 +115,7 @@ export function netconnV2Doc(d: DocWriter): void {
   d.pidKey();
   d.processGuidKey();
   d.processPathKey();
+  if (d.leef) protoKey(d, N.protocol);
   w.raw(K.protocol);
   w.num(d.i32(N.protocol, 6));
   K.proxy.write(w, proxy);
@@ -115,6 +133,37 @@ export function netconnV2Doc(d: DocWriter): void {
   w.num(swapPort(d.u32(N.remotePort, 0)));
   d.sensorIdKey();
   d.headerSha256Key();
+  if (d.leef) v2Addition(d, K.src, K.srcPort, !outbound);
   d.timestampKey();
   w.raw(V.type);
+}
+
+/** LEEF `proto`: a copy of `protocol`. */
+function protoKey(d: DocWriter, slot: number): void {
+  d.w.raw(K.proto);
+  d.w.num(d.i32(slot, 6));
+}
+
+/**
+ * A LEEF addition of netconn v1 (`dst`/`dstPort` or `src`/`srcPort`): a copy of the remote side (`remote`) or
+ * the local one, when its address is present.
+ */
+function v1Addition(d: DocWriter, ipKey: Fragment, portKey: Fragment, remote: boolean): void {
+  const N = NETCONN.slot;
+  const ipSlot = remote ? N.remoteIpAddress : N.localIpAddress;
+  if (!d.has(ipSlot)) return;
+  d.w.raw(ipKey);
+  d.ipv4(ipSlot);
+  d.w.raw(portKey);
+  d.w.num(swapPort(d.u32(remote ? N.remotePort : N.localPort, 0)));
+}
+
+/** The same for netconn v2, whose documents always have both sides. */
+function v2Addition(d: DocWriter, ipKey: Fragment, portKey: Fragment, remote: boolean): void {
+  const N = NETCONN2.slot;
+  const ip: IpAddrLayout = remote ? REMOTE_IP : LOCAL_IP;
+  d.w.raw(ipKey);
+  d.ipAddr(ip, d.has(remote ? N.remoteIpAddress : N.localIpAddress));
+  d.w.raw(portKey);
+  d.w.num(swapPort(d.u32(remote ? N.remotePort : N.localPort, 0)));
 }

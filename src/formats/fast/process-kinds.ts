@@ -9,7 +9,8 @@ import {
   OPEN_TYPES,
   REGMOD_ACTIONS,
 } from "../names.js";
-import { BoolKey, type DocWriter, EnumKey, key, keyValue } from "./doc-writer.js";
+import { BoolKey, type DocWriter, EnumKey } from "./doc-writer.js";
+import { EMPTY, key, keyText, keyValue } from "./encoding.js";
 import {
   CHILDPROC,
   CROSSPROC,
@@ -25,7 +26,7 @@ import {
   SUPPRESSED,
   THREAD,
 } from "./fields.js";
-import { Fragment } from "./json-bytes.js";
+import type { Fragment } from "./json-bytes.js";
 
 const K = {
   blocked: new BoolKey("blocked"),
@@ -51,7 +52,7 @@ const K = {
   parentMd5: key("parent_md5"),
   parentPath: key("parent_path"),
   parentPid: key("parent_pid"),
-  parentProcessGuid: Fragment.of(',"parent_process_guid":"'),
+  parentProcessGuid: keyText("parent_process_guid", ""),
   parentSha256: key("parent_sha256"),
   path: key("path"),
   actiontype: key("actiontype"),
@@ -65,13 +66,10 @@ const K = {
   targetMd5: key("target_md5"),
   targetPath: key("target_path"),
   targetPid: key("target_pid"),
-  targetProcessGuid: Fragment.of(',"target_process_guid":"'),
+  targetProcessGuid: keyText("target_process_guid", ""),
   targetSha256: key("target_sha256"),
   uid: key("uid"),
   username: key("username"),
-};
-
-const V = {
   procEventType: keyValue("event_type", "proc"),
   procstart: keyValue("type", "ingress.event.procstart"),
   procend: keyValue("type", "ingress.event.procend"),
@@ -91,14 +89,13 @@ const V = {
   emetType: keyValue("type", "ingress.event.emetmitigation"),
   scriptEventType: keyValue("event_type", "FilelessScriptload"),
   scriptType: keyValue("type", "ingress.event.filelessscriptload"),
+  filemodAction: new EnumKey("action", FILEMOD_ACTIONS),
+  regmodAction: new EnumKey("action", REGMOD_ACTIONS),
+  filetypeName: new EnumKey("filetype_name", FILE_TYPES, true),
+  childprocTypeName: new EnumKey("childproc_type", CHILDPROC_TYPES, true),
+  openType: new EnumKey("cross_process_type", OPEN_TYPES),
+  mitigationName: new EnumKey("mitigation", MITIGATIONS),
 };
-
-const FILEMOD_ACTION = new EnumKey("action", FILEMOD_ACTIONS);
-const REGMOD_ACTION = new EnumKey("action", REGMOD_ACTIONS);
-const FILETYPE_NAME = new EnumKey("filetype_name", FILE_TYPES, true);
-const CHILDPROC_TYPE = new EnumKey("childproc_type", CHILDPROC_TYPES, true);
-const OPEN_TYPE = new EnumKey("cross_process_type", OPEN_TYPES);
-const MITIGATION_NAME = new EnumKey("mitigation", MITIGATIONS);
 
 /** Link prefixes of the kinds that link another process, made once per writer. */
 export interface ProcessLinks {
@@ -130,7 +127,7 @@ export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean):
   w.raw(K.commandLine);
   d.text(P.commandline);
   d.computerNameKey();
-  w.raw(V.procEventType);
+  w.raw(K.procEventType);
   K.expectFollowon.write(w, d.flag(P.expect_followon_w_md5, false));
   K.filteringKnownDlls.write(w, d.flag(P.bFilteringKnownDlls, false));
   d.forkPidKey();
@@ -156,7 +153,7 @@ export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean):
   w.num(d.i32(P.parent_pid, 0));
   w.raw(K.parentProcessGuid);
   parentGuid(d);
-  w.byte(0x22);
+  d.quote();
   if (d.has(P.parent_sha256)) {
     w.raw(K.parentSha256);
     d.hex(P.parent_sha256);
@@ -169,7 +166,7 @@ export function processDoc(d: DocWriter, links: ProcessLinks, created: boolean):
   w.raw(K.sha256);
   d.hex(created && d.has(P.sha256hash) ? P.sha256hash : HEADER.slot.process_sha256);
   d.timestampKey();
-  w.raw(created ? V.procstart : V.procend);
+  w.raw(created ? K.procstart : K.procend);
   if (d.has(P.uid)) {
     w.raw(K.uid);
     d.text(P.uid);
@@ -184,7 +181,7 @@ export function modloadDoc(d: DocWriter): void {
   const w = d.w;
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.modloadEventType);
+  w.raw(K.modloadEventType);
   d.forkPidKey();
   d.linkKeys();
   w.raw(K.md5);
@@ -197,7 +194,7 @@ export function modloadDoc(d: DocWriter): void {
   w.raw(K.sha256);
   d.hex(MODLOAD.slot.sha256hash);
   d.timestampKey();
-  w.raw(V.modloadType);
+  w.raw(K.modloadType);
 }
 
 export function filemodDoc(d: DocWriter): void {
@@ -205,12 +202,12 @@ export function filemodDoc(d: DocWriter): void {
   const F = FILEMOD.slot;
   const action = d.i32(F.action, 1);
   const fileType = d.i32(F.type, 0);
-  FILEMOD_ACTION.write(w, action);
+  K.filemodAction.write(w, action);
   w.raw(K.actiontype);
   w.num(action);
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.filemodEventType);
+  w.raw(K.filemodEventType);
   if (d.has(F.md5hash)) {
     w.raw(K.fileMd5);
     d.hex(F.md5hash);
@@ -221,7 +218,7 @@ export function filemodDoc(d: DocWriter): void {
   }
   w.raw(K.filetype);
   w.num(fileType);
-  FILETYPE_NAME.write(w, fileType);
+  K.filetypeName.write(w, fileType);
   d.forkPidKey();
   d.linkKeys();
   d.headerMd5Key();
@@ -234,19 +231,19 @@ export function filemodDoc(d: DocWriter): void {
   K.tamper.write(w, d.flag(F.tamper, false));
   K.tamperSent.write(w, d.flag(F.tamper_sent, false));
   d.timestampKey();
-  w.raw(V.filemodType);
+  w.raw(K.filemodType);
 }
 
 export function regmodDoc(d: DocWriter): void {
   const w = d.w;
   const R = REGMOD.slot;
   const action = d.i32(R.action, 1);
-  REGMOD_ACTION.write(w, action);
+  K.regmodAction.write(w, action);
   w.raw(K.actiontype);
   w.num(action);
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.regmodEventType);
+  w.raw(K.regmodEventType);
   d.forkPidKey();
   d.linkKeys();
   d.headerMd5Key();
@@ -260,7 +257,7 @@ export function regmodDoc(d: DocWriter): void {
   K.tamper.write(w, d.flag(R.tamper, false));
   K.tamperSent.write(w, d.flag(R.tamper_sent, false));
   d.timestampKey();
-  w.raw(V.regmodType);
+  w.raw(K.regmodType);
 }
 
 export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
@@ -285,10 +282,10 @@ export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
     w.raw(K.childUsername);
     d.text(C.username);
   }
-  CHILDPROC_TYPE.write(w, d.i32(C.childProcType, 0));
+  K.childprocTypeName.write(w, d.i32(C.childProcType, 0));
   d.computerNameKey();
   K.created.write(w, d.flag(C.created, false));
-  w.raw(V.childprocEventType);
+  w.raw(K.childprocEventType);
   d.forkPidKey();
   if (d.url) {
     w.raw(links.child);
@@ -315,7 +312,7 @@ export function childprocDoc(d: DocWriter, links: ProcessLinks): void {
   K.tamper.write(w, d.flag(C.tamper, false));
   K.tamperSent.write(w, d.flag(C.tamper_sent, false));
   d.timestampKey();
-  w.raw(V.childprocType);
+  w.raw(K.childprocType);
 }
 
 export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
@@ -334,9 +331,9 @@ export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
   const pid = pidSlot < 0 ? 0 : d.u32(pidSlot, 0);
   d.cbServerKey();
   d.computerNameKey();
-  if (open) OPEN_TYPE.write(w, d.i32(O.type, 1));
-  else w.raw(V.remoteThread);
-  w.raw(V.crossEventType);
+  if (open) K.openType.write(w, d.i32(O.type, 1));
+  else w.raw(K.remoteThread);
+  w.raw(K.crossEventType);
   d.forkPidKey();
   K.isTarget.write(w, d.flag(X.isTarget, false));
   d.linkKeys();
@@ -366,11 +363,11 @@ export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
   w.num(pid);
   w.raw(K.targetProcessGuid);
   targetGuid(d, pid, ctSlot);
-  w.byte(0x22);
+  d.quote();
   w.raw(K.targetSha256);
   optionalHex(d, sha256);
   d.timestampKey();
-  w.raw(open ? V.crossOpenType : V.remoteThreadType);
+  w.raw(open ? K.crossOpenType : K.remoteThreadType);
 }
 
 /** The target's GUID: sensor (0 when unknown), pid as int32, create time (0 when absent). */
@@ -389,8 +386,6 @@ function optionalText(d: DocWriter, slot: number): void {
   else d.text(slot);
 }
 
-const EMPTY = Fragment.of('""');
-
 export function emetDoc(d: DocWriter): void {
   const w = d.w;
   const E = EMET.slot;
@@ -400,7 +395,7 @@ export function emetDoc(d: DocWriter): void {
   d.computerNameKey();
   w.raw(K.emetTimestamp);
   d.int64(E.emetTimstamp, false);
-  w.raw(V.emetEventType);
+  w.raw(K.emetEventType);
   d.forkPidKey();
   d.linkKeys();
   w.raw(K.logId);
@@ -408,14 +403,14 @@ export function emetDoc(d: DocWriter): void {
   w.raw(K.logMessage);
   d.text(E.actionText);
   d.headerMd5Key();
-  MITIGATION_NAME.write(w, mitigation);
+  K.mitigationName.write(w, mitigation);
   d.pidKey();
   d.processGuidKey();
   d.processPathKey();
   d.sensorIdKey();
   d.headerSha256Key();
   d.timestampKey();
-  w.raw(V.emetType);
+  w.raw(K.emetType);
 }
 
 export function scriptDoc(d: DocWriter): void {
@@ -423,7 +418,7 @@ export function scriptDoc(d: DocWriter): void {
   const S = SCRIPT.slot;
   d.cbServerKey();
   d.computerNameKey();
-  w.raw(V.scriptEventType);
+  w.raw(K.scriptEventType);
   d.forkPidKey();
   d.linkKeys();
   d.headerMd5Key();
@@ -437,5 +432,5 @@ export function scriptDoc(d: DocWriter): void {
   d.sensorIdKey();
   d.headerSha256Key();
   d.timestampKey();
-  w.raw(V.scriptType);
+  w.raw(K.scriptType);
 }

@@ -1,19 +1,19 @@
-// Compares the fast forwarder JSON paths with the reference path (forwarderDocument + documentJson), byte for
-// byte: the fused record writer (FastForwarderJson.writeRecord), the decoded-event writer (EventFormatter.event),
-// and that every record the reference decodes as damage is deferred by the fused writer.
+// Compares the fast forwarder paths with the reference path, byte for byte: for JSON (forwarderDocument +
+// documentJson) the fused record writer (FastForwarderJson.writeRecord) and the decoded-event writer
+// (EventFormatter.event); for LEEF (forwarderDocument + leefLine, then the pipeline's LineBuffer restoring invalid
+// bytes) the fused record writer (FastForwarderLeef). And that every record the reference decodes as damage is
+// deferred by the fused writer.
 import assert from "node:assert/strict";
 import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
-import {
-  DEFERRED,
-  type FastForwarderJson,
-  SKIPPED,
-  WRITTEN,
-} from "../../../src/formats/fast/forwarder-json.js";
+import { DEFERRED, SKIPPED, WRITTEN } from "../../../src/formats/fast/forwarder-json.js";
 import { JsonBytes } from "../../../src/formats/fast/json-bytes.js";
+import type { RecordWriter } from "../../../src/formats/fast/record-writer.js";
 import { EventFormatter, type FormatterOptions } from "../../../src/formats/formatter.js";
 import { forwarderDocument } from "../../../src/formats/forwarder.js";
 import { documentJson } from "../../../src/formats/json-text.js";
+import { leefLine } from "../../../src/formats/leef.js";
 import { formatOptions } from "../../../src/formats/options.js";
+import { LineBuffer } from "../../../src/pipeline/line-buffer.js";
 
 /** Bytes around a record that would end in a wrong value if read: 0xff starts an endless varint. */
 const FILLER = Buffer.alloc(16, 0xff);
@@ -25,25 +25,38 @@ export interface Settings {
   rawEvents?: ReadonlySet<string>;
 }
 
-export function options(settings: Settings = {}): FormatterOptions {
+/** The formats with a fast path: every comparison runs for both. */
+export const FORMATS = ["json", "leef"] as const;
+export type FastFormat = (typeof FORMATS)[number];
+
+export function options(settings: Settings = {}, format: FastFormat = "json"): FormatterOptions {
   const base = formatOptions({
     serverName: settings.serverName ?? "cbserver",
     serverUrl: settings.serverUrl,
     timeFloat: settings.timeFloat,
   });
-  return { ...base, format: "json", rawEvents: settings.rawEvents };
+  return { ...base, format, rawEvents: settings.rawEvents };
+}
+
+/** The reference bytes of a LEEF line as the pipeline writes them (invalid bytes restored), with its "\n". */
+export function referenceLeef(line: string): Buffer {
+  const lines = new LineBuffer(256, true);
+  lines.add(line);
+  return lines.take();
 }
 
 export class PathComparer {
   readonly counts = { written: 0, skipped: 0, deferred: 0, damaged: 0 };
   readonly mismatches: string[] = [];
-  private readonly fast: FastForwarderJson;
+  private readonly fast: RecordWriter;
   private readonly formatter: EventFormatter;
+  private readonly leef: boolean;
   private readonly out = new JsonBytes(1024);
 
   constructor(readonly opts: FormatterOptions) {
     this.formatter = new EventFormatter(opts);
-    const fast = this.formatter.fast;
+    this.leef = opts.format === "leef";
+    const fast = this.formatter.recordWriter;
     assert.ok(fast !== undefined, "the fast path covers these settings");
     this.fast = fast;
   }
@@ -62,7 +75,8 @@ export class PathComparer {
     }
     const event = decoded.event;
     const doc = forwarderDocument(event, this.opts);
-    const want = doc === undefined ? undefined : documentJson(doc, true);
+    const want =
+      doc === undefined ? undefined : this.leef ? leefLine(doc, "forwarder") : documentJson(doc, true);
     if (status === DEFERRED) this.counts.deferred++;
     else if (status === SKIPPED) {
       this.counts.skipped++;
@@ -72,11 +86,17 @@ export class PathComparer {
       assert.equal(status, WRITTEN);
       this.counts.written++;
       const got = this.out.buf.subarray(start, this.out.pos);
-      const expected = want === undefined ? undefined : Buffer.from(`${want}\n`, "utf8");
-      if (expected === undefined || !got.equals(expected)) this.report(name, want, got.toString("utf8"));
+      const expected =
+        want === undefined ? undefined : this.leef ? referenceLeef(want) : Buffer.from(`${want}\n`, "utf8");
+      // LEEF lines may hold raw invalid bytes: shown as latin1, one character per byte.
+      const encoding = this.leef ? "latin1" : "utf8";
+      if (expected === undefined || !got.equals(expected))
+        this.report(name, expected?.toString(encoding), got.toString(encoding));
       if (this.fast.kind !== event.kind) this.report(name, event.kind, `kind ${this.fast.kind}`);
     }
     this.out.pos = 0;
+    // LEEF has no decoded-event writer: EventFormatter.event is the reference path there.
+    if (this.leef) return;
     const outcome = this.formatter.event(event);
     const line = outcome.status === "lines" ? outcome.lines.join("\n") : `<${outcome.status}>`;
     if (line !== (want ?? "<skipped>")) this.report(`${name} (decoded event)`, want, line);

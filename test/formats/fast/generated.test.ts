@@ -7,10 +7,11 @@ import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
 import { frameBuffer } from "../../../src/decode/framing.js";
 import { forwarderDocument } from "../../../src/formats/forwarder.js";
 import { documentJson } from "../../../src/formats/json-text.js";
+import { leefLine } from "../../../src/formats/leef.js";
 import { generateArchive } from "../../../src/generate/archive-generator.js";
 import { fileContext, listArchiveFiles } from "../../../src/sources/archive.js";
 import { runCli } from "../../helpers/cli.js";
-import { options, PathComparer, type Settings } from "./compare.js";
+import { FORMATS, options, PathComparer, referenceLeef, type Settings } from "./compare.js";
 
 interface ArchiveRecord {
   name: string;
@@ -33,7 +34,7 @@ async function archiveRecords(dir: string): Promise<ArchiveRecord[]> {
   return all;
 }
 
-describe("fast forwarder JSON = reference path, on a generated archive", () => {
+describe("fast forwarder JSON and LEEF = reference path, on a generated archive", () => {
   before(async () => {
     root = mkdtempSync(join(tmpdir(), "cbexport-fast-"));
     await generateArchive({ out: join(root, "archive"), events: 200_000, seed: 3 });
@@ -45,37 +46,48 @@ describe("fast forwarder JSON = reference path, on a generated archive", () => {
     ["integer time, no links", {}],
     ["float time, deep links", { timeFloat: true, serverUrl: "https://cb.example.com/" }],
   ];
-  for (const [label, settings] of SETTINGS) {
-    it(`all 200,000 records, ${label}`, () => {
-      assert.equal(records.length, 200_000);
-      const comparer = new PathComparer(options(settings));
-      for (const r of records) comparer.check(r.payload, r.context, r.name);
+  for (const format of FORMATS) {
+    for (const [label, settings] of SETTINGS) {
+      it(`${format}: all 200,000 records, ${label}`, () => {
+        assert.equal(records.length, 200_000);
+        const comparer = new PathComparer(options(settings, format));
+        for (const r of records) comparer.check(r.payload, r.context, r.name);
+        comparer.assertSame();
+        assert.equal(comparer.counts.written, 200_000);
+      });
+    }
+
+    it(`${format}: unknown sensor: records without a folder id or --sensor-id`, () => {
+      const comparer = new PathComparer(options({ serverUrl: "https://cb/" }, format));
+      for (const r of records.slice(0, 50_000)) comparer.check(r.payload, {}, r.name);
       comparer.assertSame();
-      assert.equal(comparer.counts.written, 200_000);
     });
   }
 
-  it("unknown sensor: records without a folder id or --sensor-id", () => {
-    const comparer = new PathComparer(options({ serverUrl: "https://cb/" }));
-    for (const r of records.slice(0, 50_000)) comparer.check(r.payload, {}, r.name);
-    comparer.assertSame();
-  });
-
-  it("cbexport export writes the reference lines (both cores and one)", async () => {
+  it("cbexport export writes the reference lines (both cores and one), JSON and LEEF", async () => {
     const some = join(root, "some");
     // Above the 16 MiB under which the export stays on one thread.
     await generateArchive({ out: some, events: 70_000, seed: 5 });
-    const expected: string[] = [];
+    const json: string[] = [];
+    const leef: Buffer[] = [];
     for (const r of await archiveRecords(some)) {
       const decoded = decodeRecord(r.payload, r.context);
       assert.ok(decoded.ok);
       const doc = forwarderDocument(decoded.event, options({ serverName: "bench" }));
-      if (doc !== undefined) expected.push(`${documentJson(doc, true)}\n`);
+      if (doc === undefined) continue;
+      json.push(`${documentJson(doc, true)}\n`);
+      leef.push(referenceLeef(leefLine(doc, "forwarder")));
     }
     for (const threads of ["1", "2"]) {
       const result = await runCli(["export", "--server-name", "bench", "--threads", threads, some]);
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout, expected.join(""));
+      assert.equal(result.stdout, json.join(""));
+      // To a file: LEEF lines may hold raw invalid UTF-8 bytes.
+      const file = join(root, `leef-${threads}.txt`);
+      const args = ["export", "--format", "leef", "--server-name", "bench", "--threads", threads];
+      const leefResult = await runCli([...args, "--output", file, some]);
+      assert.equal(leefResult.code, 0, leefResult.stderr);
+      assert.ok(readFileSync(file).equals(Buffer.concat(leef)), "LEEF output differs");
     }
   });
 });

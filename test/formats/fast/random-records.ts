@@ -30,6 +30,7 @@ const TEXTS: readonly (string | number[])[] = [
   "zoë ファイル 😀 budżet",
   "a real \ufffd replacement",
   "\\registry\\user\\s-1-5-21\\software\\{cebff5cd}\\count",
+  "LEEF specials: a=b\\=c | d\\\\e\t=\n\r",
   [0x61, 0xe2, 0x82, 0x62, 0xff, 0x63],
   [0xc0, 0x80, 0xc1, 0xbf],
   [0xed, 0xa0, 0x80, 0x41],
