@@ -1,8 +1,17 @@
 // `npm run bench`: whole-process export throughput on a realistic 1,000,000-event archive.
 // The archive is generated once into .bench/ (ignored by git) with `cbexport generate`.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 
 const ROOT = process.cwd();
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
@@ -38,6 +47,14 @@ function run(args: string[]): Promise<{ seconds: number; rssKB: number }> {
       else resolve({ seconds, rssKB: Number(readFileSync(rssFile, "utf8")) });
     });
   });
+}
+
+/** Every file under a folder, sorted. */
+function listFiles(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((entry) => listFiles(join(path, entry)));
 }
 
 function duSize(path: string): number {
@@ -82,6 +99,35 @@ async function main(): Promise<void> {
   const floor = await run([join(ROOT, "dist", "bench", "write-only.js"), out, String(jsonBytes)]);
   results.push(result("write JSON bytes only (floor)", floor, 0, jsonBytes, framingRate));
   rmSync(out, { force: true });
+  if (process.env.BENCH_BIG === "1") {
+    // Memory must not grow with the input: the whole archive four times over, as one file of about 1 GB.
+    const big = join(BENCH, `big-${EVENTS}`, "7", "one.log");
+    if (!existsSync(big)) {
+      mkdirSync(dirname(big), { recursive: true });
+      const parts = listFiles(ARCHIVE);
+      for (let i = 0; i < 4; i++) for (const part of parts) appendFileSync(big, readFileSync(part));
+    }
+    const timing = await run([
+      CLI,
+      "export",
+      "--server-name",
+      "bench",
+      "--output",
+      out,
+      dirname(dirname(big)),
+    ]);
+    const bigResult = result(
+      "forwarder JSON, one 1 GB file",
+      timing,
+      statSync(big).size,
+      statSync(out).size,
+      framingRate,
+    );
+    bigResult.eventsPerSecond *= 4;
+    bigResult.ratioToFraming *= 4;
+    results.push(bigResult);
+    rmSync(out, { force: true });
+  }
   console.log(
     `${EVENTS.toLocaleString("en")} events, ${(inputBytes / 1e6).toFixed(0)} MB of archive, node ${process.version}`,
   );
