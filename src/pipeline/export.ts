@@ -107,10 +107,11 @@ export async function exportFilesParallel(
     for (const [kind, n] of run.skipped) summary.skipped.set(kind, (summary.skipped.get(kind) ?? 0) + n);
     for (const f of run.failures) summary.fail(f.kind, f.reason, f.where);
     for (const damage of run.damages) summary.damage(damage);
-    const p = writer.addEncoded(run.output, run.lines);
+    // The output's memory goes back to the workers once written; sinks that keep what they are given (a stream's
+    // buffer, a network output's queue) get a copy, so memory stays bounded whatever the sinks.
+    const p = writer.addEncoded(writer.releasesData ? run.output : Buffer.from(run.output), run.lines);
     if (p !== undefined) await p;
-    // Written out: its memory can serve another run (unless a sink still holds on to it).
-    if (writer.releasesData) pool.recycleOutput(run.output);
+    pool.recycleOutput(run.output);
   };
   let job: RecordRun[] = [];
   let jobBytes = 0;

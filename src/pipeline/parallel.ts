@@ -1,11 +1,12 @@
 // Formatting on every core: the main thread reads the input and cuts it into runs of whole records (cheap),
 // worker threads decode and format the runs (the expensive part), and the main thread writes their output in
-// input order. Memory moves between the threads without copies, and goes back and forth for reuse.
+// input order. Inputs and outputs live in shared memory (see transfer.ts): no copies, and each buffer goes back
+// and forth for reuse.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { FormatterOptions } from "../formats/formatter.js";
 import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
-import { movable, received } from "./transfer.js";
+import { isShared, postable, received, sharedBuffer } from "./transfer.js";
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -18,7 +19,7 @@ interface Pending {
 
 export type RunMessage = Omit<RecordRun, "records"> & { records: Uint8Array };
 
-/** main → worker: runs formatted into one output. `spares`: memory of written outputs, to write the next ones in. */
+/** main → worker: runs formatted into one output. `spares`: written outputs' memory, to write the next ones in. */
 export interface FormatJob {
   id: number;
   runs: RunMessage[];
@@ -32,15 +33,17 @@ export interface FormatReply {
   records: Uint8Array[];
 }
 
-/** Recycled buffers kept at most (each list): enough for the runs in flight, not more. */
-const MAX_SPARES = 8;
+/** Input buffers larger than this (grown for one very large record) are not reused. */
+const MAX_SPARE_RECORD_BYTES = 1 << 20;
+/** Size of the buffers runs are read into (pipeline/export.ts cuts runs of at most 512 KiB). */
+const RECORDS_BYTES = 512 * 1024;
 
 /** A fixed set of format workers; runs are handed out round-robin. */
 export class FormatPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly spareRecords: ArrayBuffer[] = [];
-  private readonly spareOutputs: ArrayBuffer[] = [];
+  private readonly spareRecords: Buffer[] = [];
+  private readonly spareOutputs: Buffer[] = [];
   private nextId = 0;
   private failure: Error | undefined;
 
@@ -63,35 +66,35 @@ export class FormatPool {
   /** Memory for reading a run of at least `size` bytes: a run's input given back by a worker, or new. */
   readonly alloc = (size: number): Buffer => {
     const spare = this.spareRecords.pop();
-    if (spare !== undefined && spare.byteLength >= size) return Buffer.from(spare);
-    return Buffer.allocUnsafeSlow(size);
+    if (spare !== undefined && spare.length >= size) return spare;
+    // One size for all but very large records, so that every buffer given back fits the next run.
+    return sharedBuffer(Math.max(size, RECORDS_BYTES));
   };
 
-  /** Gives back the memory of a run's output once every sink is done with it (no view of it may be used after). */
+  /**
+   * Gives back the memory of a job's output once every sink is done with it (no view of it may be used after).
+   * Buffers go round in a closed loop (read → worker → written → reused), so there are only as many as the jobs
+   * in flight need, and none is left for the garbage collectors of two threads to find.
+   */
   recycleOutput(output: Buffer): void {
-    if (this.spareOutputs.length < MAX_SPARES && output.buffer.byteLength > Buffer.poolSize)
-      this.spareOutputs.push(output.buffer as ArrayBuffer);
+    if (isShared(output)) this.spareOutputs.push(whole(output));
   }
 
   /**
-   * Formats runs into one output on the next worker. The memory of the runs' records is moved to the worker:
-   * neither those Buffers nor any other view of their ArrayBuffers may be used afterwards.
+   * Formats runs into one output on the next worker. The runs' memory (shared, from alloc) now belongs to the
+   * worker until it gives it back: it must not be written meanwhile.
    */
   format(runs: readonly RecordRun[]): Promise<FormattedRun> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const transfer: ArrayBuffer[] = this.spareOutputs.splice(0, 2);
-    const spares = transfer.map((b) => new Uint8Array(b));
-    const messages = runs.map((run) => {
-      const { view, buffer } = movable(run.records);
-      if (!transfer.includes(buffer)) transfer.push(buffer);
-      return { ...run, records: view };
-    });
+    // One output's memory per job: the worker hands its current one back with the result.
+    const spares = this.spareOutputs.splice(0, 1);
+    const messages = runs.map((run) => ({ ...run, records: postable(run.records) }));
     const worker = this.workers[id % this.workers.length];
     const job: FormatJob = { id, runs: messages, spares };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage(job, transfer);
+      worker.postMessage(job);
     });
   }
 
@@ -100,8 +103,11 @@ export class FormatPool {
   }
 
   private settle(msg: FormatReply): void {
-    for (const records of msg.records)
-      if (this.spareRecords.length < MAX_SPARES) this.spareRecords.push(records.buffer as ArrayBuffer);
+    for (const records of msg.records) {
+      const memory = whole(records);
+      // A buffer grown for one very large record is not kept: runs read into spares as far as they reach.
+      if (memory.length <= MAX_SPARE_RECORD_BYTES) this.spareRecords.push(memory);
+    }
     const pending = this.pending.get(msg.id);
     if (pending === undefined) return;
     this.pending.delete(msg.id);
@@ -113,4 +119,9 @@ export class FormatPool {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
+}
+
+/** The whole shared memory a view is part of. */
+function whole(view: Uint8Array): Buffer {
+  return Buffer.from(view.buffer);
 }

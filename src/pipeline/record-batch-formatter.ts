@@ -32,24 +32,28 @@ export interface FormattedRun {
 
 /** Room for the output of a job (about twice its 1 MiB of input in JSON or LEEF), so it rarely grows. */
 const OUTPUT_BYTES = 4 << 20;
-const MAX_SPARES = 4;
 
 export class RecordRunFormatter {
   private readonly formatter: EventFormatter;
   private readonly restoreInvalidBytes: boolean;
   /** Output of the fast path, reused: take() hands each run's bytes over. */
-  private readonly output = new JsonBytes(OUTPUT_BYTES);
+  private readonly output = new JsonBytes(0);
   /** Memory of earlier outputs, given back once written (see reuse). */
   private readonly spares: Buffer[] = [];
 
-  constructor(options: FormatterOptions) {
+  /** `alloc`: memory for outputs (a worker thread passes shared memory); default: ordinary buffers. */
+  constructor(
+    options: FormatterOptions,
+    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafeSlow,
+  ) {
     this.formatter = new EventFormatter(options);
     this.restoreInvalidBytes = options.format === "leef" && options.profile === "forwarder";
+    this.output.take(alloc(OUTPUT_BYTES));
   }
 
   /** Gives back the memory of an earlier run's output, to be written over (it saves allocating and faulting in). */
   reuse(memory: Buffer): void {
-    if (memory.length >= OUTPUT_BYTES && this.spares.length < MAX_SPARES) this.spares.push(memory);
+    if (memory.length >= OUTPUT_BYTES) this.spares.push(memory);
   }
 
   /** Formats runs (of one file or of several) into one output, in order. */
@@ -60,7 +64,7 @@ export class RecordRunFormatter {
     const writer = this.formatter.recordWriter;
     if (writer !== undefined) {
       for (const run of runs) records += this.writeRecords(run, writer, tally, damages);
-      return tally.result(this.output.take(this.spares.pop()), records, damages);
+      return tally.result(this.output.take(this.spares.pop() ?? this.alloc(OUTPUT_BYTES)), records, damages);
     }
     const lines = new LineBuffer(OUTPUT_BYTES, this.restoreInvalidBytes);
     for (const run of runs) {
