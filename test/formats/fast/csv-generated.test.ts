@@ -1,35 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
-import { frameBuffer } from "../../../src/decode/framing.js";
+import { decodeRecord } from "../../../src/decode/event.js";
 import { generateArchive } from "../../../src/generate/archive-generator.js";
-import { fileContext, listArchiveFiles } from "../../../src/sources/archive.js";
 import { runCli } from "../../helpers/cli.js";
+import { type ArchiveRecord, archiveRecords } from "./archive-records.js";
 import { CSV_SETTINGS, CsvComparer, type CsvSettings, csvOptions, referenceOutcome } from "./compare-csv.js";
-
-interface ArchiveRecord {
-  name: string;
-  payload: Buffer;
-  context: RecordContext;
-}
 
 let root = "";
 let records: ArchiveRecord[] = [];
-
-/** Every record of the archive under `dir`, with the context the export gives it (sensor from the folder). */
-async function archiveRecords(dir: string): Promise<ArchiveRecord[]> {
-  const all: ArchiveRecord[] = [];
-  for (const file of await listArchiveFiles([dir])) {
-    const context = fileContext(file, {});
-    for (const frame of frameBuffer(readFileSync(file.path)).frames) {
-      all.push({ name: `${file.path}@${frame.offset}`, payload: frame.payload, context });
-    }
-  }
-  return all;
-}
 
 describe("direct CSV/table writer = reference path, on a generated archive", () => {
   before(async () => {

@@ -3,36 +3,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
-import { frameBuffer } from "../../../src/decode/framing.js";
+import { decodeRecord } from "../../../src/decode/event.js";
 import { forwarderDocument } from "../../../src/formats/forwarder.js";
 import { documentJson } from "../../../src/formats/json-text.js";
 import { leefLine } from "../../../src/formats/leef.js";
 import { generateArchive } from "../../../src/generate/archive-generator.js";
-import { fileContext, listArchiveFiles } from "../../../src/sources/archive.js";
 import { runCli } from "../../helpers/cli.js";
+import { type ArchiveRecord, archiveRecords } from "./archive-records.js";
 import { FORMATS, options, PathComparer, referenceLeef, type Settings } from "./compare.js";
-
-interface ArchiveRecord {
-  name: string;
-  payload: Buffer;
-  context: RecordContext;
-}
 
 let root = "";
 let records: ArchiveRecord[] = [];
-
-/** Every record of the archive under `dir`, with the context the export gives it (sensor from the folder). */
-async function archiveRecords(dir: string): Promise<ArchiveRecord[]> {
-  const all: ArchiveRecord[] = [];
-  for (const file of await listArchiveFiles([dir])) {
-    const context = fileContext(file, {});
-    for (const frame of frameBuffer(readFileSync(file.path)).frames) {
-      all.push({ name: `${file.path}@${frame.offset}`, payload: frame.payload, context });
-    }
-  }
-  return all;
-}
 
 describe("fast forwarder JSON and LEEF = reference path, on a generated archive", () => {
   before(async () => {
