@@ -66,7 +66,10 @@ export class FormatPool {
   /** Memory for reading a run of at least `size` bytes: a run's input given back by a worker, or new. */
   readonly alloc = (size: number): Buffer => {
     const spare = this.spareRecords.pop();
-    if (spare !== undefined && spare.length >= size) return spare;
+    if (spare !== undefined) {
+      if (spare.length >= size) return spare;
+      this.spareRecords.push(spare);
+    }
     // One size for all but very large records, so that every buffer given back fits the next run.
     return sharedBuffer(Math.max(size, RECORDS_BYTES));
   };

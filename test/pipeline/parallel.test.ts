@@ -4,6 +4,9 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { formatOptions } from "../../src/formats/options.js";
+import { FormatPool } from "../../src/pipeline/parallel.js";
+import { RecordRunFormatter } from "../../src/pipeline/record-batch-formatter.js";
 import { runCli } from "../helpers/cli.js";
 
 let archive: string;
@@ -88,5 +91,28 @@ describe("export on worker threads", () => {
     assert.equal(toFile.code, 3, toFile.stderr);
     assert.ok(toStdout.stdout.length > 5_000_000);
     assert.ok(readFileSync(out, "utf8") === toStdout.stdout, "outputs differ");
+  });
+
+  it("the pool shares memory with its workers and never detaches a buffer (V8 slows down after one is)", async () => {
+    const options = { ...formatOptions({ serverName: "s" }), format: "json" as const };
+    const pool = new FormatPool(options, 2);
+    try {
+      const file = readdirSync(archive).flatMap((d) =>
+        readdirSync(join(archive, d)).map((f) => join(archive, d, f)),
+      )[0];
+      const bytes = readFileSync(file);
+      const records = pool.alloc(bytes.length);
+      bytes.copy(records);
+      const run = { records: records.subarray(0, bytes.length), offset: 0, index: 0, context: {} };
+      const formatted = await pool.format([run]);
+      assert.ok(records.buffer instanceof SharedArrayBuffer);
+      assert.equal(run.records.length, bytes.length, "the input was detached");
+      assert.ok(formatted.output.buffer instanceof SharedArrayBuffer, "the output was copied, not shared");
+      const reference = new RecordRunFormatter(options).format([{ ...run, records: bytes }]);
+      assert.ok(formatted.output.equals(reference.output));
+      assert.equal(formatted.lines, reference.lines);
+    } finally {
+      await pool.close();
+    }
   });
 });
