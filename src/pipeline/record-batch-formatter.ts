@@ -7,7 +7,6 @@ import { JsonBytes } from "../formats/fast/json-bytes.js";
 import { DEFERRED, type RecordWriter, WRITTEN } from "../formats/fast/record-writer.js";
 import { EventFormatter, type FormatOutcome, type FormatterOptions } from "../formats/formatter.js";
 import { decodeFrames } from "../sources/archive.js";
-import { LineBuffer } from "./line-buffer.js";
 
 /** Records to format: complete records back to back, as they stand in the input at `offset`. */
 export interface RecordRun {
@@ -62,22 +61,28 @@ export class RecordRunFormatter {
     const damages: Damage[] = [];
     let records = 0;
     const writer = this.formatter.recordWriter;
-    if (writer !== undefined) {
-      for (const run of runs) records += this.writeRecords(run, writer, tally, damages);
-      return tally.result(this.output.take(this.spares.pop() ?? this.alloc(OUTPUT_BYTES)), records, damages);
-    }
-    const lines = new LineBuffer(OUTPUT_BYTES, this.restoreInvalidBytes);
     for (const run of runs) {
-      const framer = new Framer({ file: run.context.file, startOffset: run.offset, startIndex: run.index });
-      const frames: Frame[] = [];
-      framer.push(run.records, frames, []);
-      const batch = decodeFrames(frames, [], run.context, framer);
-      for (const event of batch.events)
-        tally.add(event, this.formatter.event(event), (line) => lines.add(line));
-      records += frames.length;
-      damages.push(...batch.damages);
+      records +=
+        writer !== undefined
+          ? this.writeRecords(run, writer, tally, damages)
+          : this.formatEvents(run, tally, damages);
     }
-    return tally.result(lines.take(), records, damages);
+    // Every path writes into the same output memory (shared with the main thread on a worker: transfer.ts).
+    return tally.result(this.output.take(this.spares.pop() ?? this.alloc(OUTPUT_BYTES)), records, damages);
+  }
+
+  /** The reference path: records decoded into events, each formatted by EventFormatter. Returns the records. */
+  private formatEvents(run: RecordRun, tally: Tally, damages: Damage[]): number {
+    const framer = new Framer({ file: run.context.file, startOffset: run.offset, startIndex: run.index });
+    const frames: Frame[] = [];
+    framer.push(run.records, frames, []);
+    const batch = decodeFrames(frames, [], run.context, framer);
+    const out = this.output;
+    const restore = this.restoreInvalidBytes;
+    for (const event of batch.events)
+      tally.add(event, this.formatter.event(event), (line) => out.line(line, restore));
+    damages.push(...batch.damages);
+    return frames.length;
   }
 
   /**

@@ -23,28 +23,17 @@ describe("export on worker threads", () => {
     appendFileSync(file, Buffer.from([5, 0, 0, 0, 0x0f, 0xff, 0xff, 0xff, 0xff, 9, 0, 0, 0, 1, 2]));
   });
 
-  for (const format of ["json", "leef", "csv"]) {
-    it(`${format}: threads 2 and threads 1 write the same bytes and report the same damage`, async () => {
-      const one = await runCli([
-        "export",
-        "--threads",
-        "1",
-        "--format",
-        format,
-        "--server-name",
-        "s",
-        archive,
-      ]);
-      const two = await runCli([
-        "export",
-        "--threads",
-        "2",
-        "--format",
-        format,
-        "--server-name",
-        "s",
-        archive,
-      ]);
+  // The direct writers (forwarder JSON, LEEF, CSV) and the reference path (forwarder-3.8) on the workers.
+  const cases: [string, string[]][] = [
+    ["json", ["--format", "json"]],
+    ["leef", ["--format", "leef"]],
+    ["csv", ["--format", "csv"]],
+    ["forwarder-3.8 json (reference path)", ["--format", "json", "--profile", "forwarder-3.8"]],
+  ];
+  for (const [label, args] of cases) {
+    it(`${label}: threads 2 and threads 1 write the same bytes and report the same damage`, async () => {
+      const one = await runCli(["export", "--threads", "1", ...args, "--server-name", "s", archive]);
+      const two = await runCli(["export", "--threads", "2", ...args, "--server-name", "s", archive]);
       assert.equal(one.code, 3, one.stderr);
       assert.equal(two.code, 3, two.stderr);
       assert.ok(one.stdout.length > 5_000_000);
