@@ -7,10 +7,8 @@ import { decodeText } from "../../decode/text.js";
 import { filetimeToUnix, ipv6Text } from "../../decode/values.js";
 import { EMPTY, key, keyLiteral, keyText, keyValue, textBytes, textValue, twin } from "./encoding.js";
 import { type Fields, HEADER, type IpAddrLayout } from "./fields.js";
+import { filetimeFloatSeconds, filetimeSeconds } from "./filetime.js";
 import type { Fragment, JsonBytes } from "./json-bytes.js";
-
-const TWO_32 = 4294967296;
-const FILETIME_UNIX_OFFSET_MS = 11644473600000;
 
 /** A boolean key: both values' fragments ready (`,"name":true` / `,"name":false`). */
 export class BoolKey {
@@ -228,20 +226,16 @@ export class DocWriter {
       return;
     }
     if (this.timeFloat) {
-      // Number(ft) of the int64: hi * 2^32 exact, one correctly rounded addition.
-      this.w.float(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000);
+      this.w.float(filetimeFloatSeconds(lo, hi));
       return;
     }
-    // Unsigned: ms = ft div 10000 (exact in two limbs, below 2^53), then (ms - offset) div 1000.
-    const h = hi >>> 0;
-    const rh = h % 10000;
-    const ms = ((h - rh) / 10000) * TWO_32 + floorDiv(rh * TWO_32 + (lo >>> 0), 10000);
-    if (ms >= FILETIME_UNIX_OFFSET_MS) {
-      this.w.num(floorDiv(ms - FILETIME_UNIX_OFFSET_MS, 1000));
+    const seconds = filetimeSeconds(lo, hi);
+    if (!Number.isNaN(seconds)) {
+      this.w.num(seconds);
       return;
     }
     // Before 1970 the forwarder's unsigned arithmetic wraps around: rare, exact with BigInt.
-    const ft = BigInt.asIntN(64, (BigInt(h) << 32n) | BigInt(lo >>> 0));
+    const ft = BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
     this.w.ascii(String(filetimeToUnix(ft)));
   }
 
@@ -390,13 +384,4 @@ export class DocWriter {
     this.w.raw(K.timestamp);
     this.time(HEADER.slot.timestamp);
   }
-}
-
-/** floor(x / d) for integers below 2^53, exact (corrects the rounded division). */
-function floorDiv(x: number, d: number): number {
-  let q = Math.floor(x / d);
-  const r = x - q * d;
-  if (r < 0) q--;
-  else if (r >= d) q++;
-  return q;
 }

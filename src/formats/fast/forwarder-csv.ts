@@ -28,16 +28,13 @@ import {
   REMOTE_IP,
   THREAD,
 } from "./fields.js";
+import { filetimeFloatSeconds, filetimeSeconds } from "./filetime.js";
 import { classify } from "./forwarder-writer.js";
 import { Fragment, JsonBytes, sequenceLength } from "./json-bytes.js";
 import { scanRecord } from "./record-scan.js";
-import { DEFERRED, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
+import { DEFERRED, MAX_FAST_RECORD, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
 import { selectedKinds } from "./selection.js";
 
-/** Records above this size go to the reference path (output room is reserved per record in advance). */
-const MAX_FAST_RECORD = 1 << 20;
-const TWO_32 = 4294967296;
-const FILETIME_UNIX_OFFSET_MS = 11644473600000;
 /** The times Python can format (formats/table.ts): 0001-01-01 00:00:00 .. 9999-12-31 23:59:59. */
 const MIN_SECONDS = -62135596800;
 const MAX_SECONDS = 253402300799;
@@ -210,19 +207,8 @@ export class FastForwarderCsv implements RecordWriter {
     const lo = f.has[s] === 1 ? f.lo[s] : 0;
     const hi = f.has[s] === 1 ? f.hi[s] : 0;
     if (lo === 0 && hi === 0) return 0;
-    let seconds: number;
-    if (this.timeFloat) {
-      // filetimeToUnixFloat: Number(ft) of the int64 (hi * 2^32 exact, one correctly rounded addition).
-      seconds = Math.floor(((hi * TWO_32 + (lo >>> 0)) / 10000 - FILETIME_UNIX_OFFSET_MS) / 1000);
-    } else {
-      // filetimeToUnix: unsigned ms = ft div 10000, then (ms - offset) div 1000; below 1970 it wraps around to
-      // a time far past the year 9999.
-      const h = hi >>> 0;
-      const rh = h % 10000;
-      const ms = ((h - rh) / 10000) * TWO_32 + floorDiv(rh * TWO_32 + (lo >>> 0), 10000);
-      if (ms < FILETIME_UNIX_OFFSET_MS) return Number.NaN;
-      seconds = floorDiv(ms - FILETIME_UNIX_OFFSET_MS, 1000);
-    }
+    // Before 1970 filetimeSeconds is NaN: the forwarder's value wraps around to a time far past the year 9999.
+    const seconds = this.timeFloat ? Math.floor(filetimeFloatSeconds(lo, hi)) : filetimeSeconds(lo, hi);
     return seconds < MIN_SECONDS || seconds > MAX_SECONDS ? Number.NaN : seconds;
   }
 
@@ -516,13 +502,4 @@ function digits(t: Buffer, at: number, value: number, width: number): void {
     t[i] = 0x30 + (value % 10);
     value = (value / 10) | 0;
   }
-}
-
-/** floor(x / d) for integers below 2^53, exact (corrects the rounded division). */
-function floorDiv(x: number, d: number): number {
-  let q = Math.floor(x / d);
-  const r = x - q * d;
-  if (r < 0) q--;
-  else if (r >= d) q++;
-  return q;
 }

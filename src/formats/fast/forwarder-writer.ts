@@ -23,12 +23,10 @@ import {
   scriptDoc,
 } from "./process-kinds.js";
 import { scanRecord } from "./record-scan.js";
-import { DEFERRED, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
+import { DEFERRED, MAX_FAST_RECORD, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
 import { selectedKinds } from "./selection.js";
 import { blockedDoc, moduleDoc, tamperDoc } from "./standalone-kinds.js";
 
-/** Records above this size go to the reference path (output room is reserved per record in advance). */
-const MAX_FAST_RECORD = 1 << 20;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;

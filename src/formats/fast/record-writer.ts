@@ -9,6 +9,9 @@ export const SKIPPED = 0;
 /** Not handled here: decode the record and format it with EventFormatter.event (the reference path). */
 export const DEFERRED = -1;
 
+/** Records above this size go to the reference path (writers reserve output room per record in advance). */
+export const MAX_FAST_RECORD = 1 << 20;
+
 export interface RecordWriter {
   /** Kind of the record last passed to writeRecord (when WRITTEN or SKIPPED). */
   readonly kind: EventKind;
