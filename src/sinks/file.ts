@@ -23,9 +23,20 @@ export interface FileSinkOptions extends RotationOptions {
   deferRotation?: boolean;
 }
 
+/**
+ * Bytes written between two background syncs: the disk writes while the export goes on, so the final fsync has
+ * little left to do (it took ~0.2 s, with both cores idle, for a 540 MB export here) and dirty memory stays
+ * bounded.
+ */
+const WRITE_BEHIND_BYTES = 32 << 20;
+
 export class FileSink implements Sink {
   /** write() resolves after the bytes went to the file. */
   readonly releasesWrittenData = true;
+  /** A background fdatasync in progress (never awaited by write(): the disk works behind the export). */
+  private writingBehind: Promise<void> | undefined;
+  private writeBehindError: unknown;
+  private unsynced = 0;
   /** Serialises writes, flushes and rotations: a rotation swaps the handle under them. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Rotated files are compressed one after the other, in the background of the export. */
@@ -67,10 +78,35 @@ export class FileSink implements Sink {
         let done = 0;
         while (done < data.length) done += (await this.handle.write(data, done)).bytesWritten;
         this.size += done;
+        this.unsynced += done;
       } catch (err) {
         throw new SinkError(this.name, err);
       }
+      if (this.unsynced >= WRITE_BEHIND_BYTES && this.writingBehind === undefined) this.writeBehind();
     });
+  }
+
+  /** Starts an fdatasync without waiting for it; its error is kept for the next flush (Linux reports it once). */
+  private writeBehind(): void {
+    this.unsynced = 0;
+    this.writingBehind = this.handle.datasync().then(
+      () => {
+        this.writingBehind = undefined;
+      },
+      (err: unknown) => {
+        this.writingBehind = undefined;
+        this.writeBehindError ??= err;
+      },
+    );
+  }
+
+  /** Waits for a background sync and throws what it failed with. */
+  private async settleWriteBehind(): Promise<void> {
+    if (this.writingBehind !== undefined) await this.writingBehind;
+    const err = this.writeBehindError;
+    if (err === undefined) return;
+    this.writeBehindError = undefined;
+    throw new SinkError(this.name, err);
   }
 
   /** Rotates now if the file is over its size or age limit; true when a new file was started. */
@@ -104,6 +140,8 @@ export class FileSink implements Sink {
   }
 
   private async sync(): Promise<void> {
+    await this.settleWriteBehind();
+    this.unsynced = 0;
     try {
       await this.handle.datasync();
     } catch (err) {
@@ -114,6 +152,8 @@ export class FileSink implements Sink {
   /** fsync, rename to a free timestamped name, then a fresh file; compression follows later. */
   private async rotate(): Promise<void> {
     let target: string;
+    await this.settleWriteBehind();
+    this.unsynced = 0;
     try {
       await this.handle.sync();
       target = await rotatedPath(this.name, this.now());

@@ -73,6 +73,23 @@ describe("FileSink", () => {
     assert.equal(readFileSync(path, "utf8"), "old\nnew\n");
   });
 
+  it("keeps every byte in order while syncing in the background, across rotations and after close", async () => {
+    // 96 MiB in 1 MiB writes: background syncs start every 32 MiB, and rotations (every 40 MiB) and the final
+    // flush and close wait for them.
+    const dir = tempDir();
+    const sink = await FileSink.open(join(dir, "events.json"), { rotateBytes: 40 << 20, now: tickingClock() });
+    const block = (i: number) => Buffer.alloc(1 << 20, `block ${String(i).padStart(3, "0")}\n`);
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 96; i++) pending.push(sink.write(block(i)));
+    await Promise.all(pending);
+    await sink.flush();
+    await sink.close();
+    assert.equal(rotatedFiles(dir).length, 2);
+    const files = [...rotatedFiles(dir), "events.json"].map((n) => readFileSync(join(dir, n)));
+    assert.ok(Buffer.concat(files).equals(Buffer.concat(Array.from({ length: 96 }, (_, i) => block(i)))));
+    rmSync(dir, { recursive: true });
+  });
+
   it("rotates by size into several files that together hold exactly the lines written, none split", async () => {
     const dir = tempDir();
     const sink = await FileSink.open(join(dir, "events.json"), { rotateBytes: 400, now: tickingClock() });
