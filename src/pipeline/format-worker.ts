@@ -12,7 +12,14 @@ if (port === null) throw new Error("format-worker.js runs only as a worker threa
 
 port.on("message", (job: FormatJob) => {
   for (const spare of job.spares) formatter.reuse(received(spare));
-  const result = formatter.format(job.runs.map((run) => ({ ...run, records: received(run.records) })));
+  // One object shape for every run (a spread copies the shapes of the cloned messages, which vary).
+  const runs = job.runs.map((run) => ({
+    records: received(run.records),
+    offset: run.offset,
+    index: run.index,
+    context: run.context,
+  }));
+  const result = formatter.format(runs);
   // The runs' shared memory goes back to be read into again.
   const records = job.runs.map((run) => run.records).filter(isShared);
   const reply: FormatReply = { id: job.id, result: { ...result, output: postable(result.output) }, records };

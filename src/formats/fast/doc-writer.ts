@@ -4,7 +4,7 @@
 // leading separator (comma / TAB); the caller turns the document's first one into "{" (JSON) or the header's
 // last "|" (LEEF).
 import { decodeText } from "../../decode/text.js";
-import { filetimeToUnix, ipv6Text } from "../../decode/values.js";
+import { filetimeToUnix } from "../../decode/values.js";
 import { EMPTY, key, keyLiteral, keyText, keyValue, textBytes, textValue, twin } from "./encoding.js";
 import { type Fields, HEADER, type IpAddrLayout } from "./fields.js";
 import { filetimeFloatSeconds, filetimeSeconds } from "./filetime.js";
@@ -172,21 +172,22 @@ export class DocWriter {
     this.w.quote();
   }
 
-  /** A text field as a string value; empty when absent. */
+  // Absent fields are written by the same call as present ones, as an empty range: a branch that first runs
+  // after V8 optimised its function (an absent hash after thousands of present ones) throws that code away, and
+  // with it every writer it was inlined into; each is then compiled again, once per worker.
+
+  /** A text field as a string value; empty when absent (or when `slot` is negative: none). */
   text(slot: number): void {
     const f = this.f;
-    if (f.has[slot] === 1) this.w.text(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(EMPTY);
+    const present = slot >= 0 && f.has[slot] === 1;
+    this.w.text(f.src, present ? f.lo[slot] : 0, present ? f.hi[slot] : 0);
   }
 
   /** A text field as a JSON string (JSON inside a LEEF document too: objects render as JSON); `""` if absent. */
   jsonText(slot: number): void {
     const f = this.f;
-    if (f.has[slot] === 1) this.w.jsonText(f.src, f.lo[slot], f.hi[slot]);
-    else {
-      this.w.byte(0x22);
-      this.w.byte(0x22);
-    }
+    const present = f.has[slot] === 1;
+    this.w.jsonText(f.src, present ? f.lo[slot] : 0, present ? f.hi[slot] : 0);
   }
 
   /** Text built on the side (rare values), as a string value. */
@@ -196,11 +197,11 @@ export class DocWriter {
     this.w.bytes(bytes);
   }
 
-  /** Upper-case hex of a bytes field; empty when absent. */
+  /** Upper-case hex of a bytes field; empty when absent (or when `slot` is negative: none). */
   hex(slot: number): void {
     const f = this.f;
-    if (f.has[slot] === 1) this.w.hexUpper(f.src, f.lo[slot], f.hi[slot]);
-    else this.w.raw(EMPTY);
+    const present = slot >= 0 && f.has[slot] === 1;
+    this.w.hexUpper(f.src, present ? f.lo[slot] : 0, present ? f.hi[slot] : 0);
   }
 
   /** A text field decoded as the reference does it (invalid bytes escaped, decode/text.ts). */
@@ -212,8 +213,8 @@ export class DocWriter {
   /** A 64-bit field in decimal (0 when absent). */
   int64(slot: number, signed: boolean): void {
     const f = this.f;
-    if (f.has[slot] === 1) this.w.int64(f.lo[slot], f.hi[slot], signed);
-    else this.w.byte(0x30);
+    const present = f.has[slot] === 1;
+    this.w.int64(present ? f.lo[slot] : 0, present ? f.hi[slot] : 0, signed);
   }
 
   /** A FILETIME field as Unix seconds (§2.5), integer or float; 0 when absent or zero. */
@@ -275,16 +276,14 @@ export class DocWriter {
     if (!present || !this.flag(s.bIsIpv6, false)) w.ipv4(present ? this.u32(s.ipv4Address, 0) : 0);
     else {
       const f = this.f;
-      const bytes = Buffer.alloc(16);
-      if (this.has(s.ipv6High)) {
-        bytes.writeInt32LE(f.lo[s.ipv6High], 0);
-        bytes.writeInt32LE(f.hi[s.ipv6High], 4);
-      }
-      if (this.has(s.ipv6Low)) {
-        bytes.writeInt32LE(f.lo[s.ipv6Low], 8);
-        bytes.writeInt32LE(f.hi[s.ipv6Low], 12);
-      }
-      w.ascii(ipv6Text(bytes));
+      const high = this.has(s.ipv6High);
+      const low = this.has(s.ipv6Low);
+      w.ipv6(
+        high ? f.lo[s.ipv6High] : 0,
+        high ? f.hi[s.ipv6High] : 0,
+        low ? f.lo[s.ipv6Low] : 0,
+        low ? f.hi[s.ipv6Low] : 0,
+      );
       if (this.has(s.ipv6Scope)) {
         w.byte(0x25); // %
         w.textBody(f.src, f.lo[s.ipv6Scope], f.hi[s.ipv6Scope]);
@@ -300,14 +299,18 @@ export class DocWriter {
     const keyLo = f.has[k] === 1 ? f.lo[k] : 0;
     const keyHi = f.has[k] === 1 ? f.hi[k] : 0;
     this.w.raw(K.path);
+    let start = 0;
+    let end = 0;
     for (let i = 0; i < f.strings; i++) {
       const known = f.strGuidHas[i] === 1;
       if ((known ? f.strGuidLo[i] : 0) !== keyLo || (known ? f.strGuidHi[i] : 0) !== keyHi) continue;
-      if (f.strTextHas[i] === 1) this.w.text(f.src, f.strTextStart[i], f.strTextEnd[i]);
-      else this.w.raw(EMPTY);
-      return;
+      if (f.strTextHas[i] === 1) {
+        start = f.strTextStart[i];
+        end = f.strTextEnd[i];
+      }
+      break;
     }
-    this.w.raw(EMPTY);
+    this.w.text(f.src, start, end);
   }
 
   // ---- base keys -----------------------------------------------------------------------------------------

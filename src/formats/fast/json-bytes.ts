@@ -106,6 +106,9 @@ for (const [c, letter] of [
 const HEX_UPPER = pairs(256, (i) => i.toString(16).toUpperCase().padStart(2, "0"));
 const HEX_LOWER = pairs(256, (i) => i.toString(16).padStart(2, "0"));
 const DIGITS = pairs(100, (i) => String(i).padStart(2, "0"));
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+/** The eight 16-bit groups of the IPv6 address being written. */
+const GROUPS = new Int32Array(8);
 
 /** A growing output buffer: `buf[0..pos)` holds what was written. */
 export class JsonBytes {
@@ -429,6 +432,61 @@ export class JsonBytes {
     this.hex16(ctHi);
     this.hex16(ctLo >>> 16);
     this.hex16(ctLo);
+  }
+
+  /**
+   * IPv6 text of 16 bytes given as four little-endian 32-bit words (§2.7), unquoted, as decode/values.ts
+   * ipv6Text writes it: IPv4-mapped addresses dotted, else hex groups with the first longest run of two or more
+   * zero groups as "::".
+   */
+  ipv6(w0: number, w1: number, w2: number, w3: number): void {
+    if (w0 === 0 && w1 === 0 && w2 >>> 16 === 0xffff && (w2 & 0xffff) === 0) {
+      this.ipv4(w3);
+      return;
+    }
+    const g = GROUPS;
+    const words = [w0, w1, w2, w3];
+    for (let i = 0; i < 4; i++) {
+      const v = words[i];
+      g[2 * i] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+      g[2 * i + 1] = (((v >>> 16) & 0xff) << 8) | (v >>> 24);
+    }
+    let bestStart = -1;
+    let bestLen = 0;
+    for (let i = 0; i < 8; ) {
+      if (g[i] !== 0) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < 8 && g[j] === 0) j++;
+      if (j - i > bestLen && j - i >= 2) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    for (let i = 0; i < 8; i++) {
+      if (i === bestStart) {
+        this.byte(0x3a);
+        this.byte(0x3a);
+        i += bestLen - 1;
+        continue;
+      }
+      if (i > 0 && i !== bestStart + bestLen) this.byte(0x3a);
+      this.hexGroup(g[i]);
+    }
+  }
+
+  /** A 16-bit value in lower-case hex without leading zeros. */
+  private hexGroup(value: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    if (value >= 0x1000) b[p++] = HEX_DIGITS[value >>> 12];
+    if (value >= 0x100) b[p++] = HEX_DIGITS[(value >>> 8) & 0xf];
+    if (value >= 0x10) b[p++] = HEX_DIGITS[(value >>> 4) & 0xf];
+    b[p++] = HEX_DIGITS[value & 0xf];
+    this.pos = p;
   }
 
   /** IPv4 stored little-endian in a uint32 (§2.6), dotted decimal, unquoted. */

@@ -10,7 +10,7 @@ import {
   REGMOD_ACTIONS,
 } from "../names.js";
 import { BoolKey, type DocWriter, EnumKey } from "./doc-writer.js";
-import { EMPTY, key, keyText, keyValue } from "./encoding.js";
+import { key, keyText, keyValue } from "./encoding.js";
 import {
   CHILDPROC,
   CROSSPROC,
@@ -356,16 +356,16 @@ export function crossprocDoc(d: DocWriter, links: ProcessLinks): void {
   if (ctSlot < 0) w.byte(0x30);
   else d.int64(ctSlot, false);
   w.raw(K.targetMd5);
-  optionalHex(d, md5);
+  d.hex(md5);
   w.raw(K.targetPath);
-  optionalText(d, pathSlot);
+  d.text(pathSlot);
   w.raw(K.targetPid);
   w.num(pid);
   w.raw(K.targetProcessGuid);
   targetGuid(d, pid, ctSlot);
   d.quote();
   w.raw(K.targetSha256);
-  optionalHex(d, sha256);
+  d.hex(sha256);
   d.timestampKey();
   w.raw(open ? K.crossOpenType : K.remoteThreadType);
 }
@@ -376,15 +376,6 @@ function targetGuid(d: DocWriter, pid: number, ctSlot: number): void {
   else d.guid(pid | 0, ctSlot);
 }
 
-function optionalHex(d: DocWriter, slot: number): void {
-  if (slot < 0) d.w.raw(EMPTY);
-  else d.hex(slot);
-}
-
-function optionalText(d: DocWriter, slot: number): void {
-  if (slot < 0) d.w.raw(EMPTY);
-  else d.text(slot);
-}
 
 export function emetDoc(d: DocWriter): void {
   const w = d.w;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeText } from "../../../src/decode/text.js";
-import { processGuid } from "../../../src/decode/values.js";
+import { ipv6Text, processGuid } from "../../../src/decode/values.js";
 import { JsonBytes } from "../../../src/formats/fast/json-bytes.js";
 import { goQuote } from "../../../src/formats/json-text.js";
 import { Rng } from "../../../src/generate/archive-generator.js";
@@ -49,6 +49,35 @@ describe("JsonBytes", () => {
       assert.equal(
         written((w) => w.int64(lo, hi, false)),
         String(u),
+      );
+    }
+  });
+
+  it("IPv6 addresses exactly as ipv6Text writes them: zero runs, mapped IPv4, every group width", () => {
+    const r = new Rng(5);
+    const cases: Buffer[] = [
+      Buffer.alloc(16),
+      Buffer.from("00000000000000000000ffff0a000001", "hex"),
+      Buffer.from("00000000000000000000fffe0a000001", "hex"),
+      Buffer.from("20010db8000000000001000000000001", "hex"),
+      Buffer.from("20010db8000000010000000000000001", "hex"),
+      Buffer.from("fe800000000000000000000000000001", "hex"),
+      Buffer.from("00000000000000000000000000000001", "hex"),
+      Buffer.from("0001000200030004000500060007ffff", "hex"),
+      Buffer.from("0000000100000000000100000000f00f", "hex"),
+    ];
+    for (let n = 0; n < 5000; n++) {
+      const bytes = Buffer.alloc(16);
+      // Mostly zero groups, so that runs of every length and place occur.
+      for (let g = 0; g < 8; g++) if (r.int(3) === 0) bytes.writeUInt16BE(r.int(1 << (4 * (1 + r.int(4)))), 2 * g);
+      cases.push(bytes);
+    }
+    for (const bytes of cases) {
+      const words = [0, 4, 8, 12].map((at) => bytes.readInt32LE(at));
+      assert.equal(
+        written((w) => w.ipv6(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0)),
+        ipv6Text(bytes),
+        bytes.toString("hex"),
       );
     }
   });
