@@ -77,7 +77,10 @@ describe("FileSink", () => {
     // 96 MiB in 1 MiB writes: background syncs start every 32 MiB, and rotations (every 40 MiB) and the final
     // flush and close wait for them.
     const dir = tempDir();
-    const sink = await FileSink.open(join(dir, "events.json"), { rotateBytes: 40 << 20, now: tickingClock() });
+    const sink = await FileSink.open(join(dir, "events.json"), {
+      rotateBytes: 40 << 20,
+      now: tickingClock(),
+    });
     const block = (i: number) => Buffer.alloc(1 << 20, `block ${String(i).padStart(3, "0")}\n`);
     const pending: Promise<void>[] = [];
     for (let i = 0; i < 96; i++) pending.push(sink.write(block(i)));

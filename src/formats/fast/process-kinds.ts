@@ -376,7 +376,6 @@ function targetGuid(d: DocWriter, pid: number, ctSlot: number): void {
   else d.guid(pid | 0, ctSlot);
 }
 
-
 export function emetDoc(d: DocWriter): void {
   const w = d.w;
   const E = EMET.slot;

@@ -69,7 +69,8 @@ describe("JsonBytes", () => {
     for (let n = 0; n < 5000; n++) {
       const bytes = Buffer.alloc(16);
       // Mostly zero groups, so that runs of every length and place occur.
-      for (let g = 0; g < 8; g++) if (r.int(3) === 0) bytes.writeUInt16BE(r.int(1 << (4 * (1 + r.int(4)))), 2 * g);
+      for (let g = 0; g < 8; g++)
+        if (r.int(3) === 0) bytes.writeUInt16BE(r.int(1 << (4 * (1 + r.int(4)))), 2 * g);
       cases.push(bytes);
     }
     for (const bytes of cases) {
