@@ -12,12 +12,18 @@ if (port === null) throw new Error("format-worker.js runs only as a worker threa
 
 port.on("message", (job: FormatJob) => {
   for (const spare of job.spares) formatter.reuse(received(spare));
-  // One object shape for every run (a spread copies the shapes of the cloned messages, which vary).
+  // One object shape for every run and context: the writers read them per record, and the shapes of cloned
+  // messages vary (a spread would copy them).
   const runs = job.runs.map((run) => ({
     records: received(run.records),
     offset: run.offset,
     index: run.index,
-    context: run.context,
+    context: {
+      sensorId: run.context.sensorId,
+      sensorIdSource: run.context.sensorIdSource,
+      computerName: run.context.computerName,
+      file: run.context.file,
+    },
   }));
   const result = formatter.format(runs);
   // The runs' shared memory goes back to be read into again.

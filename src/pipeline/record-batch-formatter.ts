@@ -5,6 +5,7 @@ import { decodeRecord, type RecordContext, type SensorEvent } from "../decode/ev
 import { type Frame, Framer } from "../decode/framing.js";
 import { JsonBytes } from "../formats/fast/json-bytes.js";
 import { DEFERRED, type RecordWriter, WRITTEN } from "../formats/fast/record-writer.js";
+import { KINDS } from "../formats/fast/selection.js";
 import { EventFormatter, type FormatOutcome, type FormatterOptions } from "../formats/formatter.js";
 import { decodeFrames } from "../sources/archive.js";
 
@@ -105,8 +106,10 @@ export class RecordRunFormatter {
       records++;
       const status = writer.writeRecord(src, start, end, run.context, out);
       if (status !== DEFERRED) {
-        tally.count(status === WRITTEN ? tally.exported : tally.skipped, writer.kind);
-        if (status === WRITTEN) tally.lines++;
+        if (status === WRITTEN) {
+          tally.exportedByKind[writer.kindIndex]++;
+          tally.lines++;
+        } else tally.skippedByKind[writer.kindIndex]++;
         continue;
       }
       const decoded = decodeRecord(src.subarray(start, end), run.context, offset);
@@ -126,6 +129,9 @@ export class RecordRunFormatter {
 class Tally {
   readonly exported = new Map<string, number>();
   readonly skipped = new Map<string, number>();
+  /** Counts of the direct writer's records, by kind index (formats/fast/selection.ts KINDS). */
+  readonly exportedByKind = new Int32Array(KINDS.length);
+  readonly skippedByKind = new Int32Array(KINDS.length);
   readonly failures: FormattedRun["failures"] = [];
   lines = 0;
 
@@ -149,6 +155,12 @@ class Tally {
   }
 
   result(output: Buffer, records: number, damages: Damage[]): FormattedRun {
+    KINDS.forEach((kind, i) => {
+      if (this.exportedByKind[i] > 0)
+        this.exported.set(kind, (this.exported.get(kind) ?? 0) + this.exportedByKind[i]);
+      if (this.skippedByKind[i] > 0)
+        this.skipped.set(kind, (this.skipped.get(kind) ?? 0) + this.skippedByKind[i]);
+    });
     return {
       output,
       lines: this.lines,

@@ -33,7 +33,7 @@ import { classify } from "./forwarder-writer.js";
 import { Fragment, JsonBytes, sequenceLength } from "./json-bytes.js";
 import { scanRecord } from "./record-scan.js";
 import { DEFERRED, MAX_FAST_RECORD, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
-import { selectedKinds } from "./selection.js";
+import { KINDS, kindIndex, selectedKinds } from "./selection.js";
 
 /** The times Python can format (formats/table.ts): 0001-01-01 00:00:00 .. 9999-12-31 23:59:59. */
 const MIN_SECONDS = -62135596800;
@@ -73,18 +73,18 @@ const OUTBOUND = Fragment.of("outbound");
 const INBOUND = Fragment.of("inbound");
 
 export class FastForwarderCsv implements RecordWriter {
-  /** Kind of the record last passed to writeRecord (when WRITTEN or SKIPPED). */
-  kind: EventKind = "empty";
+  kindIndex = -1;
   private readonly f = new Fields();
   private readonly filler: EventFieldFiller;
   private readonly eventOut = new JsonBytes(1 << 12);
-  private readonly selected: ReadonlySet<EventKind>;
+  /** 1 at the index of each exported kind. */
+  private readonly selected: Uint8Array;
   private readonly table: boolean;
   private readonly legacyMd5: boolean;
   private readonly timeFloat: boolean;
-  /** Column separator, and `<sep><type><sep>` per kind (padded for tables). */
+  /** Column separator, and `<sep><type><sep>` by kind index (padded for tables). */
   private readonly sep: Fragment;
-  private readonly typeColumns = new Map<EventKind, Fragment>();
+  private readonly typeColumns: Fragment[] = [];
   /** The time column of the last second written, and the date part of the last day. */
   private readonly time = Buffer.alloc(TIME_LENGTH);
   private timeSecond = Number.NaN;
@@ -119,7 +119,7 @@ export class FastForwarderCsv implements RecordWriter {
     this.sep = Fragment.of(sep);
     for (const [kind, name] of Object.entries(TYPE_NAMES)) {
       const shown = this.table ? name.padStart(10) : name;
-      this.typeColumns.set(kind as EventKind, Fragment.of(`${sep}${shown}${sep}`));
+      this.typeColumns[kindIndex(kind as EventKind)] = Fragment.of(`${sep}${shown}${sep}`);
     }
   }
 
@@ -127,15 +127,15 @@ export class FastForwarderCsv implements RecordWriter {
   writeRecord(src: Buffer, start: number, end: number, context: RecordContext, out: JsonBytes): number {
     const f = this.f;
     if (end - start > MAX_FAST_RECORD || !scanRecord(src, start, end, f)) return DEFERRED;
-    const kind = classify(f);
-    if (kind === undefined) return DEFERRED;
-    this.kind = kind;
-    if (!this.selected.has(kind)) return SKIPPED;
+    const index = classify(f);
+    if (index < 0) return DEFERRED;
+    this.kindIndex = index;
+    if (this.selected[index] === 0) return SKIPPED;
     const fromEnv = f.has[EVENT.slot.env] === 1 && f.has[ENV.slot.endpoint] === 1;
     if (!fromEnv) this.hostFromContext(context.computerName ?? "");
     const mark = out.pos;
     try {
-      return this.write(kind, out, end - start, fromEnv) ? WRITTEN : DEFERRED;
+      return this.write(index, out, end - start, fromEnv) ? WRITTEN : DEFERRED;
     } catch {
       // Not expected (the tests compare every path with the reference); if it happens, the reference decides.
       out.pos = mark;
@@ -148,14 +148,14 @@ export class FastForwarderCsv implements RecordWriter {
    * format it (it then reports what it cannot show).
    */
   eventLine(event: SensorEvent): string | undefined | null {
-    const kind = event.kind;
-    if (!this.selected.has(kind)) return undefined;
+    const index = kindIndex(event.kind);
+    if (index < 0 || this.selected[index] === 0) return undefined;
     const out = this.eventOut;
     try {
       if (!this.filler.fill(event)) return null;
       this.hostFromContext(event.computerName);
       out.pos = 0;
-      if (!this.write(kind, out, this.filler.size, false)) return null;
+      if (!this.write(index, out, this.filler.size, false)) return null;
       // The reference line holds invalid bytes as lone surrogates, which the pipeline encodes as U+FFFD; other
       // users of the line may tell them apart: it makes those lines itself.
       if (this.replaced || this.contextHostLone) return null;
@@ -170,8 +170,9 @@ export class FastForwarderCsv implements RecordWriter {
    * years 1..9999 (it fails the event) and module md5s that are not ASCII (Unicode upper-casing).
    * `fromEnv`: the host name is env's; else the one set by hostFromContext.
    */
-  private write(kind: EventKind, out: JsonBytes, sourceBytes: number, fromEnv: boolean): boolean {
+  private write(index: number, out: JsonBytes, sourceBytes: number, fromEnv: boolean): boolean {
     const f = this.f;
+    const kind = KINDS[index] as EventKind;
     const seconds = this.seconds();
     if (Number.isNaN(seconds)) return false;
     this.replaced = false;
@@ -190,7 +191,7 @@ export class FastForwarderCsv implements RecordWriter {
       chars = this.contextHostChars;
     }
     if (this.table) spaces(out, 20 - chars);
-    out.raw(this.typeColumns.get(kind) as Fragment);
+    out.raw(this.typeColumns[index] as Fragment);
     this.md5(out, kind);
     out.raw(this.sep);
     this.detail(out, kind);

@@ -6,6 +6,7 @@ import type { ForwarderOptions } from "../forwarder.js";
 import { EventFieldFiller } from "./event-fields.js";
 import { FastForwarderWriter } from "./forwarder-writer.js";
 import { JsonBytes } from "./json-bytes.js";
+import { kindIndex } from "./selection.js";
 
 export { DEFERRED, SKIPPED, WRITTEN } from "./record-writer.js";
 
@@ -25,8 +26,8 @@ export class FastForwarderJson extends FastForwarderWriter {
    * reference path must format it.
    */
   eventLine(event: SensorEvent): string | undefined | null {
-    const kind = event.kind;
-    if (!this.isSelected(kind)) return undefined;
+    const index = kindIndex(event.kind);
+    if (index < 0 || this.selected[index] === 0) return undefined;
     const out = this.eventOut;
     try {
       if (!this.filler.fill(event)) return null;
@@ -35,7 +36,7 @@ export class FastForwarderJson extends FastForwarderWriter {
       d.sensorKnown = event.sensorIdSource !== "unknown";
       d.hostFromText(event.computerName);
       out.pos = 0;
-      this.write(kind, out, this.filler.size);
+      this.write(index, out, this.filler.size);
     } catch {
       return null;
     }

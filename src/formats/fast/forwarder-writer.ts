@@ -3,7 +3,7 @@
 // raw records (decoding fused with writing: no event object, no bigints, no strings). The per-kind writers are
 // shared by both encodings (encoding.ts): they write into a JsonBytes or a LeefBytes; this class frames their
 // keys as a JSON object or a LEEF line.
-import type { EventKind, RecordContext } from "../../decode/event.js";
+import type { RecordContext } from "../../decode/event.js";
 import type { ForwarderOptions } from "../forwarder.js";
 import { DocWriter } from "./doc-writer.js";
 import { twin } from "./encoding.js";
@@ -24,7 +24,7 @@ import {
 } from "./process-kinds.js";
 import { scanRecord } from "./record-scan.js";
 import { DEFERRED, MAX_FAST_RECORD, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
-import { selectedKinds } from "./selection.js";
+import { KIND, KINDS, selectedKinds } from "./selection.js";
 import { blockedDoc, moduleDoc, tamperDoc } from "./standalone-kinds.js";
 
 const OPEN_BRACE = 0x7b;
@@ -32,8 +32,8 @@ const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;
 const PIPE = 0x7c;
 
-/** LEEF header fields (LEEF.md §1) up to the event id, per kind: forwarder documents have no `cb_version`. */
-const LEEF_HEADERS = new Map<EventKind, Fragment>();
+/** LEEF header fields (LEEF.md §1) up to the event id, by kind index: forwarder documents have no `cb_version`. */
+const LEEF_HEADERS: Fragment[] = [];
 for (const [kind, type] of [
   // QRadar's CB decoder expects the old name in the header; the `type` key keeps the real one.
   ["procstart", "ingress.event.process"],
@@ -53,19 +53,19 @@ for (const [kind, type] of [
   ["module", "ingress.event.module"],
 ] as const) {
   // Without the header's last "|": the first key's TAB becomes it.
-  LEEF_HEADERS.set(kind, twin("", `LEEF:1.0|CB|CB|5.1|${type}`));
+  LEEF_HEADERS[KIND[kind]] = twin("", `LEEF:1.0|CB|CB|5.1|${type}`);
 }
 
 /** A direct forwarder-profile writer for one encoding (forwarder-json.ts, forwarder-leef.ts). */
 export class FastForwarderWriter implements RecordWriter {
-  /** Kind of the record last passed to writeRecord (when WRITTEN or SKIPPED). */
-  kind: EventKind = "empty";
+  kindIndex = -1;
   protected readonly f = new Fields();
   protected readonly d: DocWriter;
   /** LEEF: the LeefBytes that writes each document into the output's buffer. */
   private readonly leefOut: LeefBytes | undefined;
   private readonly links: ProcessLinks;
-  private readonly selected: ReadonlySet<EventKind>;
+  /** 1 at the index of each exported kind. */
+  protected readonly selected: Uint8Array;
 
   /** Whether the fast paths cover these settings: forwarder profile, no remove_from_output. */
   static supports(options: ForwarderOptions): boolean {
@@ -88,10 +88,10 @@ export class FastForwarderWriter implements RecordWriter {
   writeRecord(src: Buffer, start: number, end: number, context: RecordContext, out: JsonBytes): number {
     const f = this.f;
     if (end - start > MAX_FAST_RECORD || !scanRecord(src, start, end, f)) return DEFERRED;
-    const kind = classify(f);
-    if (kind === undefined) return DEFERRED;
-    this.kind = kind;
-    if (!this.selected.has(kind)) return SKIPPED;
+    const index = classify(f);
+    if (index < 0) return DEFERRED;
+    this.kindIndex = index;
+    if (this.selected[index] === 0) return SKIPPED;
     const d = this.d;
     if (f.has[EVENT.slot.env] === 1 && f.has[ENV.slot.endpoint] === 1) {
       const s = ENDPOINT.slot;
@@ -105,7 +105,7 @@ export class FastForwarderWriter implements RecordWriter {
     }
     const mark = out.pos;
     try {
-      this.write(kind, out, end - start);
+      this.write(index, out, end - start);
     } catch {
       // Not expected (the tests compare every path with the reference); if it happens, the reference decides.
       out.pos = mark;
@@ -115,14 +115,10 @@ export class FastForwarderWriter implements RecordWriter {
     return WRITTEN;
   }
 
-  /** Whether `kind` is exported under the selection. */
-  protected isSelected(kind: EventKind): boolean {
-    return this.selected.has(kind);
-  }
-
-  /** Writes the document of the record in `f` (no line end). */
-  protected write(kind: EventKind, out: JsonBytes, sourceBytes: number): void {
+  /** Writes the document of the record in `f`, of the kind KINDS[index] (no line end). */
+  protected write(index: number, out: JsonBytes, sourceBytes: number): void {
     const d = this.d;
+    const kind = KINDS[index];
     // Room for the whole document: text escapes take at most 6 bytes per source byte (JSON; LEEF: 2, byte
     // lists 4).
     out.reserve(4096 + 8 * sourceBytes + 8 * (d.linkBytes + d.identityBytes));
@@ -130,7 +126,7 @@ export class FastForwarderWriter implements RecordWriter {
     if (leef !== undefined) {
       leef.useBufferOf(out);
       d.w = leef;
-      const header = LEEF_HEADERS.get(kind);
+      const header = LEEF_HEADERS[index];
       if (header === undefined) throw new Error(`no LEEF header for ${kind}`);
       leef.raw(header);
     } else d.w = out;
@@ -190,25 +186,25 @@ export class FastForwarderWriter implements RecordWriter {
   }
 }
 
-/** The event kind by the forwarder's payload precedence (decode/event.ts); undefined for a record without one. */
-export function classify(f: Fields): EventKind | undefined {
+/** The event kind by the forwarder's payload precedence (decode/event.ts), as its index in KINDS; -1 for none. */
+export function classify(f: Fields): number {
   const E = EVENT.slot;
   const has = f.has;
   if (has[E.process] === 1) {
     const c = PROCESS.slot.created;
-    return has[c] === 1 && (f.lo[c] | f.hi[c]) !== 0 ? "procstart" : "procend";
+    return has[c] === 1 && (f.lo[c] | f.hi[c]) !== 0 ? KIND.procstart : KIND.procend;
   }
-  if (has[E.modload] === 1) return "modload";
-  if (has[E.filemod] === 1) return "filemod";
-  if (has[E.networkv2] === 1) return "netconnv2";
-  if (has[E.network] === 1) return "netconn";
-  if (has[E.regmod] === 1) return "regmod";
-  if (has[E.childproc] === 1) return "childproc";
-  if (has[E.crossproc] === 1) return has[CROSSPROC.slot.open] === 1 ? "crossprocopen" : "remotethread";
-  if (has[E.emet] === 1) return "emet";
-  if (has[E.scriptexe] === 1) return "filelessscript";
-  if (has[E.tamperAlert] === 1) return "tamper";
-  if (has[E.blocked] === 1) return "processblock";
-  if (has[E.module] === 1) return "module";
-  return undefined;
+  if (has[E.modload] === 1) return KIND.modload;
+  if (has[E.filemod] === 1) return KIND.filemod;
+  if (has[E.networkv2] === 1) return KIND.netconnv2;
+  if (has[E.network] === 1) return KIND.netconn;
+  if (has[E.regmod] === 1) return KIND.regmod;
+  if (has[E.childproc] === 1) return KIND.childproc;
+  if (has[E.crossproc] === 1) return has[CROSSPROC.slot.open] === 1 ? KIND.crossprocopen : KIND.remotethread;
+  if (has[E.emet] === 1) return KIND.emet;
+  if (has[E.scriptexe] === 1) return KIND.filelessscript;
+  if (has[E.tamperAlert] === 1) return KIND.tamper;
+  if (has[E.blocked] === 1) return KIND.processblock;
+  if (has[E.module] === 1) return KIND.module;
+  return -1;
 }

@@ -1,5 +1,5 @@
 // What the pipeline needs of a direct writer: lines straight from raw records, no decoded events in between.
-import type { EventKind, RecordContext } from "../../decode/event.js";
+import type { RecordContext } from "../../decode/event.js";
 import type { JsonBytes } from "./json-bytes.js";
 
 /** writeRecord results. */
@@ -13,8 +13,8 @@ export const DEFERRED = -1;
 export const MAX_FAST_RECORD = 1 << 20;
 
 export interface RecordWriter {
-  /** Kind of the record last passed to writeRecord (when WRITTEN or SKIPPED). */
-  readonly kind: EventKind;
+  /** Kind of the record last passed to writeRecord (when WRITTEN or SKIPPED), as its index in KINDS. */
+  readonly kindIndex: number;
   /**
    * Appends the line of one raw record (a serialized CbEventMsg, `src[start..end)`) and "\n" to `out`. Returns
    * WRITTEN, SKIPPED, or DEFERRED: malformed records and whatever the writer does not cover are left to the

@@ -23,10 +23,27 @@ const SELECTED_BY: readonly (readonly [EventKind, readonly string[]])[] = [
   ["module", ["ingress.event.module"]],
 ];
 
-/** The exported kinds; `names` undefined selects all. */
-export function selectedKinds(names: ReadonlySet<string> | undefined): ReadonlySet<EventKind> {
-  const kinds = new Set<EventKind>();
-  for (const [kind, by] of SELECTED_BY)
-    if (names === undefined || by.some((n) => names.has(n))) kinds.add(kind);
-  return kinds;
+/**
+ * The kinds the direct writers tell apart, by index: classify returns one, and per-kind tables and counts are
+ * arrays indexed by it (a Map or Set lookup per record showed in profiles).
+ */
+export const KINDS: readonly EventKind[] = SELECTED_BY.map(([kind]) => kind);
+
+/** Index of each kind in KINDS. */
+export const KIND = Object.fromEntries(KINDS.map((kind, i) => [kind, i])) as Readonly<
+  Record<Exclude<EventKind, "empty">, number>
+>;
+
+/** Index of a kind in KINDS, -1 for one the direct writers do not have. */
+export function kindIndex(kind: EventKind): number {
+  return kind === "empty" ? -1 : KIND[kind];
+}
+
+/** 1 at the index of each exported kind, else 0; `names` undefined selects all. */
+export function selectedKinds(names: ReadonlySet<string> | undefined): Uint8Array {
+  const selected = new Uint8Array(KINDS.length);
+  SELECTED_BY.forEach(([, by], i) => {
+    if (names === undefined || by.some((n) => names.has(n))) selected[i] = 1;
+  });
+  return selected;
 }

@@ -7,6 +7,7 @@ import { decodeRecord, type RecordContext, type SensorEvent } from "../../../src
 import { FastForwarderCsv } from "../../../src/formats/fast/forwarder-csv.js";
 import { JsonBytes } from "../../../src/formats/fast/json-bytes.js";
 import { DEFERRED, SKIPPED, WRITTEN } from "../../../src/formats/fast/record-writer.js";
+import { KINDS } from "../../../src/formats/fast/selection.js";
 import { EventFormatter, type FormatOutcome, type FormatterOptions } from "../../../src/formats/formatter.js";
 import { forwarderDocument } from "../../../src/formats/forwarder.js";
 import { formatOptions } from "../../../src/formats/options.js";
@@ -106,8 +107,8 @@ export class CsvComparer {
       if (expected === undefined || !got.equals(expected))
         this.report(name, expected?.toString("utf8") ?? "<skipped>", got.toString("utf8"));
     }
-    if (status !== DEFERRED && this.fast.kind !== event.kind)
-      this.report(name, event.kind, `kind ${this.fast.kind}`);
+    if (status !== DEFERRED && KINDS[this.fast.kindIndex] !== event.kind)
+      this.report(name, event.kind, `kind ${KINDS[this.fast.kindIndex]}`);
     this.out.pos = 0;
     // The decoded event through EventFormatter.event (the direct writer's eventLine, else the reference).
     const viaEvent = this.formatter.event(event);

@@ -8,6 +8,7 @@ import { decodeRecord, type RecordContext } from "../../../src/decode/event.js";
 import { DEFERRED, SKIPPED, WRITTEN } from "../../../src/formats/fast/forwarder-json.js";
 import { JsonBytes } from "../../../src/formats/fast/json-bytes.js";
 import type { RecordWriter } from "../../../src/formats/fast/record-writer.js";
+import { KINDS } from "../../../src/formats/fast/selection.js";
 import { EventFormatter, type FormatterOptions } from "../../../src/formats/formatter.js";
 import { forwarderDocument } from "../../../src/formats/forwarder.js";
 import { documentJson } from "../../../src/formats/json-text.js";
@@ -81,7 +82,8 @@ export class PathComparer {
     else if (status === SKIPPED) {
       this.counts.skipped++;
       if (want !== undefined) this.report(name, want, "<skipped>");
-      if (this.fast.kind !== event.kind) this.report(name, event.kind, `kind ${this.fast.kind}`);
+      if (KINDS[this.fast.kindIndex] !== event.kind)
+        this.report(name, event.kind, `kind ${KINDS[this.fast.kindIndex]}`);
     } else {
       assert.equal(status, WRITTEN);
       this.counts.written++;
@@ -92,7 +94,8 @@ export class PathComparer {
       const encoding = this.leef ? "latin1" : "utf8";
       if (expected === undefined || !got.equals(expected))
         this.report(name, expected?.toString(encoding), got.toString(encoding));
-      if (this.fast.kind !== event.kind) this.report(name, event.kind, `kind ${this.fast.kind}`);
+      if (KINDS[this.fast.kindIndex] !== event.kind)
+        this.report(name, event.kind, `kind ${KINDS[this.fast.kindIndex]}`);
     }
     this.out.pos = 0;
     // LEEF has no decoded-event writer: EventFormatter.event is the reference path there.
