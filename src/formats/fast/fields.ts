@@ -64,15 +64,18 @@ function layout<M, K extends keyof M & string>(
   const first = slotCount;
   const codes = new Int32Array(MAX_TAG);
   const nested: (Layout | undefined)[] = new Array(MAX_TAG).fill(undefined);
-  const slot = {} as Record<K, number>;
+  const slots: [K, number][] = [];
   for (const name of Object.keys(spec) as K[]) {
     const [field, kind, sub] = spec[name] as readonly [number, number, Layout?];
     const s = slotCount++;
     const tag = (field << 3) | (kind === VARINT ? 0 : WIRE_LEN);
     codes[tag] = (s << 3) | kind;
     nested[tag] = sub;
-    slot[name] = s;
+    slots.push([name, s]);
   }
+  // Made in one go: added one by one, the larger layouts (EVENT, MODULE) became dictionary-mode objects, and
+  // every `EVENT.slot.x` in the writers a generic property lookup instead of a constant.
+  const slot = Object.fromEntries(slots) as Record<K, number>;
   return { first, end: slotCount, codes, nested, slot };
 }
 
