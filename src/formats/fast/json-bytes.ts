@@ -132,8 +132,11 @@ export class JsonBytes {
 
   /** Continues in the buffer of `other` (after what it holds): a writer of another encoding hands it back. */
   useBufferOf(other: JsonBytes): void {
-    this.buf = other.buf;
-    this.view = other.view;
+    // Per record: storing the same references again would cost two write barriers each time.
+    if (this.buf !== other.buf) {
+      this.buf = other.buf;
+      this.view = other.view;
+    }
     this.pos = other.pos;
   }
 
