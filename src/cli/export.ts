@@ -2,8 +2,9 @@
 import { statSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { exportFiles, exportFilesParallel } from "../pipeline/export.js";
+import { exportFileRuns, exportFiles } from "../pipeline/export.js";
 import { FanOutFormatter } from "../pipeline/format-fan-out.js";
+import { InlinePool } from "../pipeline/inline-pool.js";
 import { defaultThreads, FormatPool } from "../pipeline/parallel.js";
 import { type ArchiveFile, listArchiveFiles } from "../sources/archive.js";
 import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
@@ -64,20 +65,23 @@ export async function exportCommand(args: string[]): Promise<number> {
     : undefined;
   const totalBytes = sizeOf(files);
   const threads = integerOption("threads", values.threads, 1, 256) ?? defaultThreads();
+  // Outputs in several formats (format=... in a URL) are fed by the in-process fan-out: pools know one format.
   // Workers take ~50 ms to start: small inputs are faster (and first lines sooner) in-process.
-  // Outputs in several formats (format=... in a URL) are fed by the in-process fan-out: workers know one format.
-  const pool =
-    threads > 1 && totalBytes >= PARALLEL_MIN_BYTES && !(run.formatter instanceof FanOutFormatter)
+  const fanOut = run.formatter instanceof FanOutFormatter;
+  const workers = threads > 1 && totalBytes >= PARALLEL_MIN_BYTES && !fanOut;
+  const pool = fanOut
+    ? undefined
+    : workers
       ? new FormatPool(run.formatter.options, threads)
-      : undefined;
+      : new InlinePool(run.formatter.options);
   const stopProgress = showExportProgress(run.summary, files.length, totalBytes);
   const readOptions = { sensorId, maxRecordBytes, afterFile };
   try {
     if (pool === undefined) await exportFiles(files, run.formatter, run.writer, run.summary, readOptions);
-    else await exportFilesParallel(files, pool, threads, run.writer, run.summary, readOptions);
+    else await exportFileRuns(files, pool, workers ? threads : 1, run.writer, run.summary, readOptions);
   } finally {
     stopProgress();
-    await pool?.close();
+    if (pool instanceof FormatPool) await pool.close();
   }
   return closeRun(run);
 }

@@ -4,7 +4,6 @@ import type { EventFormatter } from "../formats/formatter.js";
 import { type ArchiveFile, fileContext, type ReadOptions, readArchiveFile } from "../sources/archive.js";
 import { readRecordRuns } from "../sources/record-runs.js";
 import type { LineWriter } from "./line-writer.js";
-import type { FormatPool } from "./parallel.js";
 import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
 import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
@@ -86,13 +85,25 @@ const RUN_BYTES = 512 * 1024;
 /** Input per job: small files share one, so messages and writes stay few and large. */
 const JOB_BYTES = 1024 * 1024;
 
+/** Formats jobs of record runs: on worker threads (FormatPool, parallel.ts) or in-process (InlinePool). */
+export interface RunPool {
+  /** Memory to read a run of at least `size` bytes into (recycled). */
+  readonly alloc: (size: number) => Buffer;
+  /** The runs' output, in order; their memory belongs to the pool from now on. */
+  format(runs: readonly RecordRun[]): Promise<FormattedRun>;
+  /** Gives back an output's memory once every sink is done with it. */
+  recycleOutput(output: Buffer): void;
+}
+
 /**
- * exportFiles on every core: the same records, formatted by the same code in worker threads, written in the
- * same order, so the output is byte-identical to the in-process path.
+ * exportFiles without an event object per record: files are cut into runs of whole records, formatted in jobs
+ * by the pool (direct writers where they cover the format, else decode and the formatter), and the jobs'
+ * output written in input order, so the output is byte-identical to exportFiles. `threads`: how many jobs the
+ * pool formats at once.
  */
-export async function exportFilesParallel(
+export async function exportFileRuns(
   files: readonly ArchiveFile[],
-  pool: FormatPool,
+  pool: RunPool,
   threads: number,
   writer: LineWriter,
   summary: RunSummary,
