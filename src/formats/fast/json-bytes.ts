@@ -80,27 +80,21 @@ function pairs(count: number, text: (i: number) => string): Uint16Array {
 }
 
 /**
- * LEEF escaping (LEEF.md §3), branch-free: each byte is written as FIRST[c], SECOND[c] and the output advances
- * by LEEF_STEP[c] (1: the byte as it is; 2: a backslash and the escape letter). Every other byte, invalid UTF-8
- * included, goes out raw: the forwarder passes raw bytes through.
+ * LEEF escaping (LEEF.md §3): LEEF_STEP[c] is 1 for a byte that goes out as it is (every byte but five: invalid
+ * UTF-8 included, the forwarder passes raw bytes through), 2 for the backslash (written twice, as in JSON), 0 for
+ * LF, CR, TAB and `=`, written as a backslash and LEEF_LETTER[c].
  */
-const LEEF_FIRST = new Uint8Array(256);
-const LEEF_SECOND = new Uint8Array(256);
-const LEEF_STEP = new Uint8Array(256);
-for (let c = 0; c < 256; c++) {
-  LEEF_FIRST[c] = c;
-  LEEF_STEP[c] = 1;
-}
+const LEEF_STEP = new Uint8Array(256).fill(1);
+const LEEF_LETTER = new Uint8Array(256);
+LEEF_STEP[BACKSLASH] = 2;
 for (const [c, letter] of [
-  [BACKSLASH, "\\"],
   [0x0a, "n"],
   [0x0d, "r"],
   [0x09, "t"],
   [0x3d, "="],
 ] as const) {
-  LEEF_FIRST[c] = BACKSLASH;
-  LEEF_SECOND[c] = letter.charCodeAt(0);
-  LEEF_STEP[c] = 2;
+  LEEF_STEP[c] = 0;
+  LEEF_LETTER[c] = letter.charCodeAt(0);
 }
 
 const HEX_UPPER = pairs(256, (i) => i.toString(16).toUpperCase().padStart(2, "0"));
@@ -240,9 +234,17 @@ export class JsonBytes {
     let p = this.pos;
     for (let i = start; i < end; i++) {
       const c = src[i];
-      b[p] = LEEF_FIRST[c];
-      b[p + 1] = LEEF_SECOND[c];
-      p += LEEF_STEP[c];
+      const step = LEEF_STEP[c];
+      // As in JSON: branch-free for plain bytes and backslashes (frequent in paths).
+      if (step !== 0) {
+        b[p] = c;
+        b[p + 1] = c;
+        p += step;
+      } else {
+        b[p] = BACKSLASH;
+        b[p + 1] = LEEF_LETTER[c];
+        p += 2;
+      }
     }
     this.pos = p;
   }
