@@ -1,12 +1,12 @@
-// An archive file as runs of whole records, for formatting on worker threads: the file is read in large
-// buffers and only the length prefixes are looked at here (no object per record); each run's buffer is then
-// moved, not copied, to the thread that decodes and formats it.
+// An archive file as runs of whole records, for the export (pipeline/export.ts): the file is read in large
+// buffers and only the length prefixes are looked at here (no object per record); each run's buffer then goes,
+// without a copy, to whoever decodes and formats it (the main thread, or a worker thread sharing its memory).
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Damage } from "../decode/damage.js";
 import { FrameScanner } from "../decode/framing.js";
 
 export interface RawRun {
-  /** Complete records back to back; the run owns its ArrayBuffer (it may be moved to another thread). */
+  /** Complete records back to back; the run owns its buffer (which may be shared with another thread). */
   records: Buffer;
   /** Input offset and index of the first record. */
   offset: number;
@@ -29,8 +29,8 @@ const MIN_BUFFER = 4096;
 
 /**
  * Runs of records of a complete file, in order; damage that stops the framing ends the runs. The file is read
- * with blocking calls: the caller (the main thread of a parallel export) has nothing else to do meanwhile, and
- * a read from the page cache costs less than the round trip of an asynchronous one.
+ * with blocking calls: the caller (the export loop) has nothing else to do meanwhile, and a read from the page
+ * cache costs less than the round trip of an asynchronous one.
  */
 export function* readRecordRuns(path: string, options: RunOptions): Generator<RawRun> {
   const alloc = options.alloc ?? ((size: number) => Buffer.allocUnsafeSlow(size));
