@@ -4,7 +4,6 @@
 import { fileURLToPath } from "node:url";
 import { OUTPUT_FORMATS, type OutputFormat } from "../formats/formatter.js";
 import { FileSink, type FileSinkOptions } from "./file.js";
-import { openNetwork } from "./network.js";
 import {
   DestinationError,
   isNetworkUrl,
@@ -59,11 +58,15 @@ export function parseDestination(destination: string, defaults: RotationOptions 
 export function openDestination(destination: Destination, options: OpenOptions = {}): Promise<Sink> {
   if (destination.kind === "stdout") return Promise.resolve(stdoutSink());
   if (destination.kind === "network")
-    return openNetwork(destination, {
-      retryForMs: options.retryForMs ?? DEFAULT_RETRY_FOR_MS,
-      format: destination.format ?? options.format ?? "json",
-      log: options.log,
-    });
+    // Loaded on demand: the network outputs (TLS, HTTP, syslog, brokers) take ~15 ms to load, which a file or
+    // stdout export would pay before its first line.
+    return import("./network.js").then(({ openNetwork }) =>
+      openNetwork(destination, {
+        retryForMs: options.retryForMs ?? DEFAULT_RETRY_FOR_MS,
+        format: destination.format ?? options.format ?? "json",
+        log: options.log,
+      }),
+    );
   const { now, deferRotation } = options;
   return FileSink.open(destination.path, { ...destination.options, now, deferRotation });
 }
