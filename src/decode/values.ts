@@ -65,6 +65,26 @@ export function ipAddrText(
   return addr.ipv6Scope !== undefined ? `${text}%${addr.ipv6Scope}` : text;
 }
 
+/** The first longest run of two or more zero groups of an IPv6 address: [start, length], or [-1, 0]. */
+export function zeroRun(groups: ArrayLike<number>): [number, number] {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  return [bestStart, bestLen];
+}
+
 /** Go's net.IP.String for 16 bytes: IPv4-mapped as dotted quad, longest zero run (≥ 2 groups) as "::". */
 export function ipv6Text(bytes: Uint8Array): string {
   let mapped = bytes[10] === 0xff && bytes[11] === 0xff;
@@ -72,21 +92,7 @@ export function ipv6Text(bytes: Uint8Array): string {
   if (mapped) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
+  const [bestStart, bestLen] = zeroRun(groups);
   if (bestStart < 0) return groups.map((g) => g.toString(16)).join(":");
   const head = groups
     .slice(0, bestStart)

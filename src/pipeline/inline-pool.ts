@@ -4,37 +4,22 @@
 import type { FormatterOptions } from "../formats/formatter.js";
 import type { RunPool } from "./export.js";
 import { type FormattedRun, type RecordRun, RecordRunFormatter } from "./record-batch-formatter.js";
-
-/** Size of the buffers runs are read into (pipeline/export.ts cuts runs of at most 512 KiB). */
-const RECORDS_BYTES = 512 * 1024;
-/** Input buffers larger than this (grown for one very large record) are not kept. */
-const MAX_SPARE_RECORD_BYTES = 1 << 20;
+import { RecordBuffers } from "./record-buffers.js";
 
 export class InlinePool implements RunPool {
   private readonly formatter: RecordRunFormatter;
-  private readonly spareRecords: Buffer[] = [];
+  private readonly records = new RecordBuffers(Buffer.allocUnsafeSlow);
 
   constructor(options: FormatterOptions) {
     this.formatter = new RecordRunFormatter(options);
   }
 
-  readonly alloc = (size: number): Buffer => {
-    const spare = this.spareRecords.pop();
-    if (spare !== undefined) {
-      if (spare.length >= size) return spare;
-      this.spareRecords.push(spare);
-    }
-    return Buffer.allocUnsafeSlow(Math.max(size, RECORDS_BYTES));
-  };
+  readonly alloc = this.records.alloc;
 
   format(runs: readonly RecordRun[]): Promise<FormattedRun> {
     try {
       const result = this.formatter.format(runs);
-      for (const run of runs) {
-        const memory = whole(run.records);
-        if (memory.length >= RECORDS_BYTES && memory.length <= MAX_SPARE_RECORD_BYTES)
-          this.spareRecords.push(memory);
-      }
+      for (const run of runs) this.records.giveBack(whole(run.records));
       return Promise.resolve(result);
     } catch (err) {
       return Promise.reject(err);

@@ -5,7 +5,9 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { FormatterOptions } from "../formats/formatter.js";
+import type { RunPool } from "./export.js";
 import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
+import { RecordBuffers } from "./record-buffers.js";
 import { isShared, postable, received, sharedBuffer } from "./transfer.js";
 
 export function defaultThreads(): number {
@@ -33,16 +35,11 @@ export interface FormatReply {
   records: Uint8Array[];
 }
 
-/** Input buffers larger than this (grown for one very large record) are not reused. */
-const MAX_SPARE_RECORD_BYTES = 1 << 20;
-/** Size of the buffers runs are read into (pipeline/export.ts cuts runs of at most 512 KiB). */
-const RECORDS_BYTES = 512 * 1024;
-
 /** A fixed set of format workers; runs are handed out round-robin. */
-export class FormatPool {
+export class FormatPool implements RunPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly spareRecords: Buffer[] = [];
+  private readonly records = new RecordBuffers(sharedBuffer);
   private readonly spareOutputs: Buffer[] = [];
   private nextId = 0;
   private failure: Error | undefined;
@@ -64,15 +61,7 @@ export class FormatPool {
   }
 
   /** Memory for reading a run of at least `size` bytes: a run's input given back by a worker, or new. */
-  readonly alloc = (size: number): Buffer => {
-    const spare = this.spareRecords.pop();
-    if (spare !== undefined) {
-      if (spare.length >= size) return spare;
-      this.spareRecords.push(spare);
-    }
-    // One size for all but very large records, so that every buffer given back fits the next run.
-    return sharedBuffer(Math.max(size, RECORDS_BYTES));
-  };
+  readonly alloc = this.records.alloc;
 
   /**
    * Gives back the memory of a job's output once every sink is done with it (no view of it may be used after).
@@ -106,11 +95,7 @@ export class FormatPool {
   }
 
   private settle(msg: FormatReply): void {
-    for (const records of msg.records) {
-      const memory = whole(records);
-      // A buffer grown for one very large record is not kept: runs read into spares as far as they reach.
-      if (memory.length <= MAX_SPARE_RECORD_BYTES) this.spareRecords.push(memory);
-    }
+    for (const records of msg.records) this.records.giveBack(whole(records));
     const pending = this.pending.get(msg.id);
     if (pending === undefined) return;
     this.pending.delete(msg.id);

@@ -4,6 +4,7 @@
 // 32-bit words, measured 2.6× faster than byte loops), which the next write overwrites.
 
 import { encodeText, hasLoneSurrogate } from "../../decode/text.js";
+import { zeroRun } from "../../decode/values.js";
 import { goFloatV } from "../leef.js";
 
 const QUOTE = 0x22;
@@ -456,21 +457,7 @@ export class JsonBytes {
       g[2 * i] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
       g[2 * i + 1] = (((v >>> 16) & 0xff) << 8) | (v >>> 24);
     }
-    let bestStart = -1;
-    let bestLen = 0;
-    for (let i = 0; i < 8; ) {
-      if (g[i] !== 0) {
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j < 8 && g[j] === 0) j++;
-      if (j - i > bestLen && j - i >= 2) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    }
+    const [bestStart, bestLen] = zeroRun(g);
     for (let i = 0; i < 8; i++) {
       if (i === bestStart) {
         this.byte(0x3a);
