@@ -125,11 +125,11 @@ export class FastForwarderWriter implements RecordWriter {
     const leef = this.leefOut;
     if (leef !== undefined) {
       leef.useBufferOf(out);
-      d.w = leef;
+      if (d.w !== leef) d.w = leef;
       const header = LEEF_HEADERS[index];
       if (header === undefined) throw new Error(`no LEEF header for ${kind}`);
       leef.raw(header);
-    } else d.w = out;
+    } else if (d.w !== out) d.w = out;
     const start = d.w.pos;
     switch (kind) {
       case "procstart":

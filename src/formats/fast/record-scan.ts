@@ -31,10 +31,11 @@ let vhi = 0;
  * reference path.
  */
 export function scanRecord(src: Buffer, start: number, end: number, f: Fields): boolean {
-  buf = src;
+  // References stored only when they change: a store costs a write barrier, and runs hold thousands of records.
+  if (buf !== src) buf = src;
   pos = start;
   limit = end;
-  f.src = src;
+  if (f.src !== src) f.src = src;
   f.strings = 0;
   try {
     message(EVENT, end, f);
