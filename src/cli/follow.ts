@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
 import { type CheckpointedOutput, restoreOutputs, runFollow } from "../pipeline/follow.js";
+import { FanOutFormatter } from "../pipeline/format-fan-out.js";
+import { InlinePool } from "../pipeline/inline-pool.js";
 import { FileSink } from "../sinks/index.js";
 import type { FollowIdle } from "../sources/follow.js";
 import { FORMAT_OPTION_SPECS, integerOption, UsageError } from "./options.js";
@@ -84,6 +86,11 @@ export async function followCommand(args: string[]): Promise<number> {
       store,
       state,
       formatter: run.formatter,
+      // New records go straight from their bytes to a direct writer (formats/fast/) when one covers the format.
+      records:
+        run.formatter instanceof FanOutFormatter || run.formatter.recordWriter === undefined
+          ? undefined
+          : new InlinePool(run.formatter.options),
       writer: run.writer,
       outputs,
       summary: run.summary,

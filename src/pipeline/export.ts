@@ -113,11 +113,7 @@ export async function exportFileRuns(
   const writeNext = async () => {
     const run = await (queue.shift() as Promise<FormattedRun>);
     summary.records += run.records;
-    summary.lines += run.lines;
-    for (const [kind, n] of run.exported) summary.exported.set(kind, (summary.exported.get(kind) ?? 0) + n);
-    for (const [kind, n] of run.skipped) summary.skipped.set(kind, (summary.skipped.get(kind) ?? 0) + n);
-    for (const f of run.failures) summary.fail(f.kind, f.reason, f.where);
-    for (const damage of run.damages) summary.damage(damage);
+    summary.addFormatted(run);
     // The output's memory goes back to the workers once written; sinks that keep what they are given (a stream's
     // buffer, a network output's queue) get a copy, so memory stays bounded whatever the sinks.
     const p = writer.addEncoded(writer.releasesData ? run.output : Buffer.from(run.output), run.lines);

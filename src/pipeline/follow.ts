@@ -2,9 +2,11 @@
 // files (--remove, retention). The checkpoint is saved only after every output has durably accepted the records.
 import { stat, truncate, unlink } from "node:fs/promises";
 import type { EventFormatter } from "../formats/formatter.js";
+import { fileContext } from "../sources/archive.js";
 import { ArchiveFollower, type FollowIdle, type FollowOptions } from "../sources/follow.js";
 import type { CheckpointStore, FollowState } from "./checkpoint.js";
 import { emitEvent } from "./export.js";
+import type { InlinePool } from "./inline-pool.js";
 import type { LineWriter } from "./line-writer.js";
 import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
@@ -46,6 +48,11 @@ export interface FollowRun {
   onIdle?: (idle: FollowIdle) => void;
   /** Enrichment and routed back-pressure around each batch (`cbexport run`). */
   stage?: BatchStage | undefined;
+  /**
+   * Formats new records straight from their bytes (the direct writers) instead of decoding each into an event
+   * for `formatter`: for a formatter of one format with the same options, and without a stage.
+   */
+  records?: InlinePool | undefined;
   log: (line: string) => void;
 }
 
@@ -82,7 +89,10 @@ export async function restoreOutputs(
 /** Runs until `signal` aborts; then finishes the batch in hand, flushes and checkpoints. */
 export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<void> {
   const { state, summary, writer } = run;
-  const follower = new ArchiveFollower(run.roots, state, run.follow);
+  const follower = new ArchiveFollower(run.roots, state, {
+    ...run.follow,
+    frames: run.records !== undefined,
+  });
   const checkpointBytes = run.checkpointBytes ?? 4 * 1024 * 1024;
   let pendingBytes = 0;
   let pending = false;
@@ -114,14 +124,25 @@ export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<vo
     const { batch } = item;
     if (batch.records > 0 || batch.damages.length > 0) summary.records += batch.records;
     for (const damage of batch.damages) summary.damage(damage);
-    const before = run.stage?.before?.(batch.events);
-    if (before !== undefined) await before;
-    for (const event of batch.events) {
-      const p = emitEvent(event, run.formatter, writer, summary);
+    if (batch.frames !== undefined && run.records !== undefined) {
+      const formatted = run.records.formatFrames(batch.frames, fileContext(item.file, run.follow));
+      summary.addFormatted(formatted);
+      // Records that do not decode make the file damaged (--remove keeps it), as when the follower decodes them.
+      if (formatted.damages.length > 0) item.checkpoint.damaged = true;
+      const output = formatted.output;
+      const p = writer.addEncoded(writer.releasesData ? output : Buffer.from(output), formatted.lines);
       if (p !== undefined) await p;
+      run.records.recycleOutput(output);
+    } else {
+      const before = run.stage?.before?.(batch.events);
+      if (before !== undefined) await before;
+      for (const event of batch.events) {
+        const p = emitEvent(event, run.formatter, writer, summary);
+        if (p !== undefined) await p;
+      }
+      const after = run.stage?.after?.();
+      if (after !== undefined) await after;
     }
-    const after = run.stage?.after?.();
-    if (after !== undefined) await after;
     pending = true;
     pendingBytes += batch.consumed;
     if (item.checkpoint.done) summary.files++;

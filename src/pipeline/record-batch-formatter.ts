@@ -68,8 +68,30 @@ export class RecordRunFormatter {
           ? this.writeRecords(run, writer, tally, damages)
           : this.formatEvents(run, tally, damages);
     }
+    return tally.result(this.takeOutput(), records, damages);
+  }
+
+  /**
+   * Formats records framed already (a followed file's new records: sources/archive.ts, `frames` option) into one
+   * output, as format() does runs.
+   */
+  formatFrames(frames: readonly Frame[], context: RecordContext): FormattedRun {
+    const tally = new Tally();
+    const damages: Damage[] = [];
+    const writer = this.formatter.recordWriter;
+    for (const f of frames) {
+      const payload = f.payload;
+      if (writer !== undefined)
+        this.writeRecord(payload, 0, payload.length, f.offset, f.index, context, writer, tally, damages);
+      else this.formatDecoded(payload, f.offset, f.index, context, tally, damages);
+    }
+    return tally.result(this.takeOutput(), frames.length, damages);
+  }
+
+  /** What was written, handed over; writing goes on in memory given back (reuse) or new. */
+  private takeOutput(): Buffer {
     // Every path writes into the same output memory (shared with the main thread on a worker: transfer.ts).
-    return tally.result(this.output.take(this.spares.pop() ?? this.alloc(OUTPUT_BYTES)), records, damages);
+    return this.output.take(this.spares.pop() ?? this.alloc(OUTPUT_BYTES));
   }
 
   /** The reference path: records decoded into events, each formatted by EventFormatter. Returns the records. */
@@ -93,7 +115,6 @@ export class RecordRunFormatter {
    */
   private writeRecords(run: RecordRun, writer: RecordWriter, tally: Tally, damages: Damage[]): number {
     const src = run.records;
-    const out = this.output;
     let index = run.index;
     let records = 0;
     // The run holds complete records only: whoever cut it framed it, and reported its framing damage.
@@ -104,24 +125,49 @@ export class RecordRunFormatter {
       pos = end;
       if (end === start) continue; // a zero-length record: framing damage
       records++;
-      const status = writer.writeRecord(src, start, end, run.context, out);
-      if (status !== DEFERRED) {
-        if (status === WRITTEN) {
-          tally.exportedByKind[writer.kindIndex]++;
-          tally.lines++;
-        } else tally.skippedByKind[writer.kindIndex]++;
-        continue;
-      }
-      const decoded = decodeRecord(src.subarray(start, end), run.context, offset);
-      if (decoded.ok) {
-        const restore = this.restoreInvalidBytes;
-        tally.add(decoded.event, this.formatter.event(decoded.event), (line) => out.line(line, restore));
-      } else {
-        decoded.damage.index = index;
-        damages.push(decoded.damage);
-      }
+      this.writeRecord(src, start, end, offset, index, run.context, writer, tally, damages);
     }
     return records;
+  }
+
+  /** One record `src[start..end)` (at `offset` in its input) by the direct writer, else by the reference path. */
+  private writeRecord(
+    src: Buffer,
+    start: number,
+    end: number,
+    offset: number,
+    index: number,
+    context: RecordContext,
+    writer: RecordWriter,
+    tally: Tally,
+    damages: Damage[],
+  ): void {
+    const status = writer.writeRecord(src, start, end, context, this.output);
+    if (status === WRITTEN) {
+      tally.exportedByKind[writer.kindIndex]++;
+      tally.lines++;
+    } else if (status !== DEFERRED) tally.skippedByKind[writer.kindIndex]++;
+    else this.formatDecoded(src.subarray(start, end), offset, index, context, tally, damages);
+  }
+
+  /** The reference path for one record: decoded, then formatted by EventFormatter, or reported as damage. */
+  private formatDecoded(
+    payload: Buffer,
+    offset: number,
+    index: number,
+    context: RecordContext,
+    tally: Tally,
+    damages: Damage[],
+  ): void {
+    const decoded = decodeRecord(payload, context, offset);
+    if (decoded.ok) {
+      const out = this.output;
+      const restore = this.restoreInvalidBytes;
+      tally.add(decoded.event, this.formatter.event(decoded.event), (line) => out.line(line, restore));
+    } else {
+      decoded.damage.index = index;
+      damages.push(decoded.damage);
+    }
   }
 }
 

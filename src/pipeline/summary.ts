@@ -1,5 +1,6 @@
 // Counts of one run, for the closing summary and the exit status.
 import { type Damage, describeDamage } from "../decode/damage.js";
+import type { FormattedRun } from "./record-batch-formatter.js";
 
 /** Damaged records named one by one on stderr before the rest are only counted. */
 const DAMAGE_LINES = 1000;
@@ -38,6 +39,15 @@ export class RunSummary {
     this.count(this.failed, reason);
     if (this.totalFailed() <= DAMAGE_LINES)
       this.log(`cbexport: cannot format ${kind} event (${where}): ${reason}`);
+  }
+
+  /** Adds what a job of records formatted (record-batch-formatter.ts): lines, kinds, failures and damage. */
+  addFormatted(run: Omit<FormattedRun, "output" | "records">): void {
+    this.lines += run.lines;
+    for (const [kind, n] of run.exported) this.exported.set(kind, (this.exported.get(kind) ?? 0) + n);
+    for (const [kind, n] of run.skipped) this.skipped.set(kind, (this.skipped.get(kind) ?? 0) + n);
+    for (const f of run.failures) this.fail(f.kind, f.reason, f.where);
+    for (const damage of run.damages) this.damage(damage);
   }
 
   totalFailed(): number {

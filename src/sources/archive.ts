@@ -16,6 +16,8 @@ export interface ArchiveFile {
 /** Records of one chunk of a file: events and damage in input order, and how far the file was consumed. */
 export interface RecordBatch {
   events: SensorEvent[];
+  /** With the `frames` read option: the records, not decoded (`events` is then empty, `damages` framing only). */
+  frames?: Frame[] | undefined;
   damages: Damage[];
   /** Offset just past the last complete record seen so far. */
   consumed: number;
@@ -38,6 +40,8 @@ export interface ReadOptions {
    * may still be growing: they are left for a later read.
    */
   final?: boolean | undefined;
+  /** Yield the framed records undecoded (for a direct writer, formats/fast/): no event object per record. */
+  frames?: boolean | undefined;
 }
 
 const INT32_TEXT = /^-?\d{1,10}$/;
@@ -112,7 +116,16 @@ export async function* readArchiveFile(
       const frames: Frame[] = [];
       const damages: Damage[] = [];
       framer.push(chunk.subarray(0, bytesRead), frames, damages);
-      yield decodeFrames(frames, damages, context, framer);
+      yield options.frames === true
+        ? {
+            events: [],
+            frames,
+            damages,
+            consumed: framer.consumed,
+            records: frames.length,
+            stopped: framer.isStopped,
+          }
+        : decodeFrames(frames, damages, context, framer);
       if (framer.isStopped) return;
     }
     if (options.final === false) return;

@@ -14,6 +14,8 @@ export interface FollowOptions {
   sensorId?: number | undefined;
   /** Kept up to date with the backlog when given (status reports); costs one more stat per file and scan. */
   progress?: FollowProgress | undefined;
+  /** Batches hold the records undecoded (RecordBatch.frames), for a direct writer. */
+  frames?: boolean | undefined;
 }
 
 /** What is not exported yet, live: measured at the start of each scan, reduced as records are read. */
@@ -95,6 +97,7 @@ export class ArchiveFollower {
               final: settled,
               maxRecordBytes: this.options.maxRecordBytes,
               sensorId: this.options.sensorId,
+              frames: this.options.frames,
             })) {
               if (progress !== undefined)
                 progress.backlogBytes -= Math.max(0, batch.consumed - checkpoint.offset);

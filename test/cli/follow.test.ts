@@ -247,6 +247,37 @@ describe("cbexport follow", () => {
     assert.ok(existsSync(damaged));
   });
 
+  it("--remove keeps a file with a record that frames but does not decode; its other records are exported", async () => {
+    const { archive, state, out } = dirs();
+    mkdirSync(join(archive, "5"));
+    const clean = join(archive, "5", "clean.log");
+    const undecodable = join(archive, "5", "undecodable.log");
+    writeFileSync(clean, SAMPLE);
+    // A whole record (length 5) whose bytes are no CbEventMsg, between two copies of the sample.
+    writeFileSync(
+      undecodable,
+      Buffer.concat([SAMPLE, Buffer.from([5, 0, 0, 0, 0x0f, 0xff, 0xff, 0xff, 0xff]), SAMPLE]),
+    );
+    const proc = startFollow([
+      archive,
+      "--state",
+      state,
+      "--output",
+      out,
+      "--settle",
+      "0",
+      "--remove",
+      ...COMMON,
+    ]);
+    await waitFor("the clean file to be removed", () => !existsSync(clean));
+    // The sample holds 20 records: 20 from the clean file, 40 from the other.
+    await waitFor("every record to be written", () => existsSync(out) && lineCount(out) === 60);
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0);
+    assert.ok(existsSync(undecodable), "the file with an undecodable record was deleted");
+    assert.match(proc.stderr(), /damaged input: .*undecodable\.log/);
+  });
+
   it("--remove deletes nothing when the output fails (/dev/full)", async () => {
     const { archive, state } = dirs();
     mkdirSync(join(archive, "5"));
