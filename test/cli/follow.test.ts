@@ -126,6 +126,28 @@ function readState(dir: string): { files: Record<string, { done: boolean }> } | 
 
 const COMMON = ["--server-name", "s", "--rescan", "0.5"];
 
+/** Follows, with --remove, a sensor folder holding the sample as clean.log and a second file. */
+function followRemoving(name: string, bytes: Buffer) {
+  const { archive, state, out } = dirs();
+  mkdirSync(join(archive, "5"));
+  const clean = join(archive, "5", "clean.log");
+  const other = join(archive, "5", name);
+  writeFileSync(clean, SAMPLE);
+  writeFileSync(other, bytes);
+  const proc = startFollow([
+    archive,
+    "--state",
+    state,
+    "--output",
+    out,
+    "--settle",
+    "0",
+    "--remove",
+    ...COMMON,
+  ]);
+  return { proc, clean, other, out };
+}
+
 describe("cbexport follow", () => {
   it("survives 20 SIGKILLs while files arrive: the output holds every record exactly once", async () => {
     const { archive, state, out } = dirs();
@@ -223,58 +245,28 @@ describe("cbexport follow", () => {
   });
 
   it("--remove deletes only completely exported files; a damaged one is kept", async () => {
-    const { archive, state, out } = dirs();
-    mkdirSync(join(archive, "5"));
-    const clean = join(archive, "5", "clean.log");
-    const damaged = join(archive, "5", "damaged.log");
-    writeFileSync(clean, SAMPLE);
-    writeFileSync(damaged, SAMPLE.subarray(0, 3000));
-    const proc = startFollow([
-      archive,
-      "--state",
-      state,
-      "--output",
-      out,
-      "--settle",
-      "0",
-      "--remove",
-      ...COMMON,
-    ]);
+    const { proc, clean, other, out } = followRemoving("damaged.log", SAMPLE.subarray(0, 3000));
     await waitFor("the clean file to be removed", () => !existsSync(clean));
     proc.child.kill("SIGTERM");
     assert.equal(await proc.exited, 0);
     assert.equal(lineCount(out), 37);
-    assert.ok(existsSync(damaged));
+    assert.ok(existsSync(other));
   });
 
   it("--remove keeps a file with a record that frames but does not decode; its other records are exported", async () => {
-    const { archive, state, out } = dirs();
-    mkdirSync(join(archive, "5"));
-    const clean = join(archive, "5", "clean.log");
-    const undecodable = join(archive, "5", "undecodable.log");
-    writeFileSync(clean, SAMPLE);
     // A whole record (length 5) whose bytes are no CbEventMsg, between two copies of the sample.
-    writeFileSync(
-      undecodable,
-      Buffer.concat([SAMPLE, Buffer.from([5, 0, 0, 0, 0x0f, 0xff, 0xff, 0xff, 0xff]), SAMPLE]),
-    );
-    const proc = startFollow([
-      archive,
-      "--state",
-      state,
-      "--output",
-      out,
-      "--settle",
-      "0",
-      "--remove",
-      ...COMMON,
+    const undecodable = Buffer.concat([
+      SAMPLE,
+      Buffer.from([5, 0, 0, 0, 0x0f, 0xff, 0xff, 0xff, 0xff]),
+      SAMPLE,
     ]);
+    const { proc, clean, other, out } = followRemoving("undecodable.log", undecodable);
     await waitFor("the clean file to be removed", () => !existsSync(clean));
     // The sample holds 20 records: 20 from the clean file, 40 from the other.
     await waitFor("every record to be written", () => existsSync(out) && lineCount(out) === 60);
     proc.child.kill("SIGTERM");
     assert.equal(await proc.exited, 0);
-    assert.ok(existsSync(undecodable), "the file with an undecodable record was deleted");
+    assert.ok(existsSync(other), "the file with an undecodable record was deleted");
     assert.match(proc.stderr(), /damaged input: .*undecodable\.log/);
   });
 
