@@ -29,10 +29,9 @@ import {
   THREAD,
 } from "./fields.js";
 import { filetimeFloatSeconds, filetimeSeconds } from "./filetime.js";
-import { classify } from "./forwarder-writer.js";
+import { scanKind } from "./forwarder-writer.js";
 import { Fragment, JsonBytes, sequenceLength } from "./json-bytes.js";
-import { scanRecord } from "./record-scan.js";
-import { DEFERRED, MAX_FAST_RECORD, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
+import { DEFERRED, type RecordWriter, SKIPPED, WRITTEN } from "./record-writer.js";
 import { KINDS, kindIndex, selectedKinds } from "./selection.js";
 
 /** The times Python can format (formats/table.ts): 0001-01-01 00:00:00 .. 9999-12-31 23:59:59. */
@@ -126,8 +125,7 @@ export class FastForwarderCsv implements RecordWriter {
   /** RecordWriter.writeRecord: the CSV (or table) line of the record. */
   writeRecord(src: Buffer, start: number, end: number, context: RecordContext, out: JsonBytes): number {
     const f = this.f;
-    if (end - start > MAX_FAST_RECORD || !scanRecord(src, start, end, f)) return DEFERRED;
-    const index = classify(f);
+    const index = scanKind(src, start, end, f);
     if (index < 0) return DEFERRED;
     this.kindIndex = index;
     if (this.selected[index] === 0) return SKIPPED;

@@ -87,8 +87,7 @@ export class FastForwarderWriter implements RecordWriter {
   /** RecordWriter.writeRecord: the forwarder document of the record. */
   writeRecord(src: Buffer, start: number, end: number, context: RecordContext, out: JsonBytes): number {
     const f = this.f;
-    if (end - start > MAX_FAST_RECORD || !scanRecord(src, start, end, f)) return DEFERRED;
-    const index = classify(f);
+    const index = scanKind(src, start, end, f);
     if (index < 0) return DEFERRED;
     this.kindIndex = index;
     if (this.selected[index] === 0) return SKIPPED;
@@ -184,6 +183,15 @@ export class FastForwarderWriter implements RecordWriter {
     out.buf[start] = OPEN_BRACE;
     out.byte(CLOSE_BRACE);
   }
+}
+
+/**
+ * Reads the record `src[start..end)` into `f` and returns its kind's index in KINDS; -1 when the reference path
+ * must take it (too large, malformed, no payload a direct writer writes).
+ */
+export function scanKind(src: Buffer, start: number, end: number, f: Fields): number {
+  if (end - start > MAX_FAST_RECORD || !scanRecord(src, start, end, f)) return -1;
+  return classify(f);
 }
 
 /** The event kind by the forwarder's payload precedence (decode/event.ts), as its index in KINDS; -1 for none. */

@@ -2,8 +2,8 @@
 // formats/forwarder.ts decides it per event.
 import type { EventKind } from "../../decode/event.js";
 
-/** Kind → the names that select it (any one of them). */
-const SELECTED_BY: readonly (readonly [EventKind, readonly string[]])[] = [
+/** Kind → the names that select it (any one of them); the order gives each kind its index. */
+const SELECTED_BY = [
   ["procstart", ["ingress.event.process", "ingress.event.procstart", "ingress.event.procend"]],
   // The 3.7 forwarder exports process ends only when procend itself is selected.
   ["procend", ["ingress.event.procend"]],
@@ -21,35 +21,23 @@ const SELECTED_BY: readonly (readonly [EventKind, readonly string[]])[] = [
   ["tamper", ["ingress.event.tamper"]],
   ["processblock", ["ingress.event.processblock"]],
   ["module", ["ingress.event.module"]],
-];
+] as const satisfies readonly (readonly [EventKind, readonly string[]])[];
+
+/** The kinds the direct writers write. */
+export type WrittenKind = (typeof SELECTED_BY)[number][0];
 
 /**
  * The kinds the direct writers tell apart, by index: classify returns one, and per-kind tables and counts are
- * arrays indexed by it (a Map or Set lookup per record showed in profiles). A literal, so that V8 keeps it a
- * fast object with constant fields.
+ * arrays indexed by it (a Map or Set lookup per record showed in profiles).
  */
-export const KIND = {
-  procstart: 0,
-  procend: 1,
-  modload: 2,
-  filemod: 3,
-  netconn: 4,
-  netconnv2: 5,
-  regmod: 6,
-  childproc: 7,
-  crossprocopen: 8,
-  remotethread: 9,
-  emet: 10,
-  filelessscript: 11,
-  tamper: 12,
-  processblock: 13,
-  module: 14,
-} as const satisfies Partial<Record<EventKind, number>>;
+export const KINDS: readonly WrittenKind[] = SELECTED_BY.map(([kind]) => kind);
 
-/** The kind of each index. */
-export const KINDS = Object.keys(KIND) as readonly (keyof typeof KIND)[];
+/** Index of each kind in KINDS, as constants (a fast object: test/formats/fast/fields.test.ts checks it). */
+export const KIND = Object.fromEntries(KINDS.map((kind, i) => [kind, i])) as Readonly<
+  Record<WrittenKind, number>
+>;
 
-const INDEX = new Map<EventKind, number>(Object.entries(KIND) as [EventKind, number][]);
+const INDEX = new Map<EventKind, number>(KINDS.map((kind, i) => [kind, i]));
 
 /** Index of a kind in KINDS, -1 for one the direct writers do not write (unexported payloads, empty). */
 export function kindIndex(kind: EventKind): number {
@@ -59,7 +47,8 @@ export function kindIndex(kind: EventKind): number {
 /** 1 at the index of each exported kind, else 0; `names` undefined selects all. */
 export function selectedKinds(names: ReadonlySet<string> | undefined): Uint8Array {
   const selected = new Uint8Array(KINDS.length);
-  for (const [kind, by] of SELECTED_BY)
-    if (names === undefined || by.some((n) => names.has(n))) selected[kindIndex(kind)] = 1;
+  SELECTED_BY.forEach(([, by], i) => {
+    if (names === undefined || by.some((n) => names.has(n))) selected[i] = 1;
+  });
   return selected;
 }
