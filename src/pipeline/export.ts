@@ -7,6 +7,7 @@ import type { LineWriter } from "./line-writer.js";
 import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
 import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
+import { copyOf } from "./transfer.js";
 
 /** Formats one event into the writer and the summary. Returns a promise only when the writer is writing out. */
 export function emitEvent(
@@ -116,7 +117,7 @@ export async function exportFileRuns(
     summary.addFormatted(run);
     // The output's memory goes back to the workers once written; sinks that keep what they are given (a stream's
     // buffer, a network output's queue) get a copy, so memory stays bounded whatever the sinks.
-    const p = writer.addEncoded(writer.releasesData ? run.output : Buffer.from(run.output), run.lines);
+    const p = writer.addEncoded(writer.releasesData ? run.output : copyOf(run.output), run.lines);
     if (p !== undefined) await p;
     pool.recycleOutput(run.output);
   };

@@ -10,6 +10,7 @@ import type { InlinePool } from "./inline-pool.js";
 import type { LineWriter } from "./line-writer.js";
 import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
+import { copyOf } from "./transfer.js";
 
 /** An output whose length is recorded with the checkpoint (files; stdout cannot be cut back, so it is not). */
 export interface CheckpointedOutput {
@@ -130,7 +131,7 @@ export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<vo
       // Records that do not decode make the file damaged (--remove keeps it), as when the follower decodes them.
       if (formatted.damages.length > 0) item.checkpoint.damaged = true;
       const output = formatted.output;
-      const p = writer.addEncoded(writer.releasesData ? output : Buffer.from(output), formatted.lines);
+      const p = writer.addEncoded(writer.releasesData ? output : copyOf(output), formatted.lines);
       if (p !== undefined) await p;
       run.records.recycleOutput(output);
     } else {

@@ -27,3 +27,21 @@ export function postable(buf: Buffer): Uint8Array {
 export function received(view: Uint8Array): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.length);
 }
+
+/**
+ * Copies as much of `source` as fits into `target` at `at`; returns how many bytes. A plain memcpy even when
+ * either side is shared memory: TypedArray.set and Buffer.copy copy shared memory word by word with atomic
+ * accesses (540 MB: 290 ms, against 15 ms here), while Buffer.fill with a buffer value is one memcpy.
+ */
+export function copyInto(target: Buffer, at: number, source: Uint8Array): number {
+  const n = Math.min(source.length, target.length - at);
+  if (n > 0) target.fill(source.length === n ? source : source.subarray(0, n), at, at + n);
+  return n;
+}
+
+/** A copy of `source` in ordinary memory (see copyInto). */
+export function copyOf(source: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafe(source.length);
+  copyInto(copy, 0, source);
+  return copy;
+}

@@ -1,8 +1,9 @@
 // An output file, appended to. flush() fsyncs, so flushed data survives a crash. With rotation options the
 // file is renamed with a timestamp and a fresh one started, only between two writes: LineWriter hands whole
-// lines, so no line is ever split across files.
+// lines, so no line is ever split across files. Past 32 MiB a file is written with O_DIRECT (direct-writes.ts).
 import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
+import { DirectWrites } from "./direct-writes.js";
 import {
   checkRotationOptions,
   gzipFile,
@@ -29,6 +30,8 @@ export interface FileSinkOptions extends RotationOptions {
  * bounded.
  */
 const WRITE_BEHIND_BYTES = 32 << 20;
+/** A file that has received this much since it was opened is written with O_DIRECT from then on (direct-writes.ts). */
+const DIRECT_AFTER_BYTES = 32 << 20;
 
 export class FileSink implements Sink {
   /** write() resolves after the bytes went to the file. */
@@ -37,6 +40,10 @@ export class FileSink implements Sink {
   private writingBehind: Promise<void> | undefined;
   private writeBehindError: unknown;
   private unsynced = 0;
+  private writtenSinceOpen = 0;
+  /** Set once the file is large enough to be worth it, unless the filesystem refused (directRefused). */
+  private direct: DirectWrites | undefined;
+  private directRefused = false;
   /** Serialises writes, flushes and rotations: a rotation swaps the handle under them. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Rotated files are compressed one after the other, in the background of the export. */
@@ -58,8 +65,9 @@ export class FileSink implements Sink {
     let handle: FileHandle | undefined;
     try {
       await mkdir(dirname(path), { recursive: true });
-      handle = await open(path, "a");
-      // An existing file is appended to, and its bytes count towards rotateBytes.
+      handle = await open(path, "a+");
+      // An existing file is appended to, and its bytes count towards rotateBytes. Readable: direct writes
+      // stage its last partial block again.
       const { size } = await handle.stat();
       return new FileSink(path, handle, size, now(), options, now);
     } catch (err) {
@@ -75,15 +83,30 @@ export class FileSink implements Sink {
       // A file's age counts from its first byte: an idle empty file is not rotated right after its first write.
       if (this.size === 0) this.openedAt = this.now();
       try {
-        let done = 0;
-        while (done < data.length) done += (await this.handle.write(data, done)).bytesWritten;
-        this.size += done;
-        this.unsynced += done;
+        if (this.direct === undefined && !this.directRefused && this.writtenSinceOpen >= DIRECT_AFTER_BYTES) {
+          this.direct = await DirectWrites.open(this.name, this.handle, this.size);
+          this.directRefused = this.direct === undefined;
+        }
+        if (this.direct !== undefined) await this.direct.write(data);
+        else {
+          let done = 0;
+          while (done < data.length) done += (await this.handle.write(data, done)).bytesWritten;
+        }
       } catch (err) {
         throw new SinkError(this.name, err);
       }
-      if (this.unsynced >= WRITE_BEHIND_BYTES && this.writingBehind === undefined) this.writeBehind();
+      this.size += data.length;
+      this.writtenSinceOpen += data.length;
+      this.unsynced += data.length;
+      // Direct writes leave nothing dirty to sync behind.
+      const behind = this.direct === undefined && this.unsynced >= WRITE_BEHIND_BYTES;
+      if (behind && this.writingBehind === undefined) this.writeBehind();
     });
+  }
+
+  /** True once the file is written with O_DIRECT. */
+  get bypassesPageCache(): boolean {
+    return this.direct !== undefined;
   }
 
   /** Starts an fdatasync without waiting for it; its error is kept for the next flush (Linux reports it once). */
@@ -132,6 +155,7 @@ export class FileSink implements Sink {
       try {
         await this.sync();
       } finally {
+        await this.direct?.close();
         await this.handle.close();
       }
     });
@@ -143,6 +167,7 @@ export class FileSink implements Sink {
     await this.settleWriteBehind();
     this.unsynced = 0;
     try {
+      await this.direct?.drain(this.handle);
       await this.handle.datasync();
     } catch (err) {
       throw new SinkError(this.name, err);
@@ -155,11 +180,15 @@ export class FileSink implements Sink {
     await this.settleWriteBehind();
     this.unsynced = 0;
     try {
+      await this.direct?.drain(this.handle);
       await this.handle.sync();
+      await this.direct?.close();
+      this.direct = undefined;
+      this.writtenSinceOpen = 0;
       target = await rotatedPath(this.name, this.now());
       await rename(this.name, target);
       await syncDirectory(dirname(this.name));
-      const fresh = await open(this.name, "a");
+      const fresh = await open(this.name, "a+");
       const old = this.handle;
       this.handle = fresh;
       this.size = (await fresh.stat()).size;

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { LineWriter } from "../../src/pipeline/line-writer.js";
@@ -91,6 +91,47 @@ describe("FileSink", () => {
     const files = [...rotatedFiles(dir), "events.json"].map((n) => readFileSync(join(dir, n)));
     assert.ok(Buffer.concat(files).equals(Buffer.concat(Array.from({ length: 96 }, (_, i) => block(i)))));
     rmSync(dir, { recursive: true });
+  });
+
+  it("writes large outputs past the page cache, byte for byte, whatever the write sizes, flushes and start", async () => {
+    // Past 32 MiB the sink writes with O_DIRECT (the test folder is on ext4, which allows it): whole 4 KiB blocks
+    // from aligned staging memory, a flush's partial last block through the ordinary handle, rewritten whole
+    // later. Writes of odd sizes from shared memory (as the worker pool hands them), flushes at odd offsets, and
+    // a file that already holds 5,000 bytes exercise every path.
+    const path = join(tempDir(), "events.json");
+    const existing = Buffer.alloc(5000, "old line\n");
+    writeFileSync(path, existing);
+    const sink = await FileSink.open(path);
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const written: Buffer[] = [existing];
+    let total = 0;
+    for (let i = 0; total < 72 << 20; i++) {
+      const size = i % 7 === 0 ? 1 + random(100) : 1 + random(3 << 20);
+      const data = Buffer.from(new SharedArrayBuffer(size));
+      for (let j = 0; j < size; j += 97) data[j] = 32 + ((i + j) % 90);
+      await sink.write(data);
+      written.push(Buffer.from(data));
+      total += size;
+      if (i % 5 === 0) {
+        await sink.flush();
+        assert.equal(statSync(path).size, existing.length + total);
+      }
+    }
+    assert.equal(sink.bypassesPageCache, true);
+    await sink.close();
+    assert.ok(readFileSync(path).equals(Buffer.concat(written)));
+    // Reopened: the direct writes resume from the file's unaligned end.
+    const again = await FileSink.open(path);
+    const more = Buffer.alloc(40 << 20, "more\n");
+    await again.write(more);
+    await again.write(more);
+    await again.close();
+    assert.ok(readFileSync(path).equals(Buffer.concat([...written, more, more])));
+    rmSync(dirname(path), { recursive: true });
   });
 
   it("rotates by size into several files that together hold exactly the lines written, none split", async () => {
