@@ -110,9 +110,12 @@ export async function exportFileRuns(
   summary: RunSummary,
   options: ReadOptions & { afterFile?: (file: ArchiveFile, damaged: boolean) => Promise<void> } = {},
 ): Promise<void> {
-  const queue: Promise<FormattedRun>[] = [];
-  const writeNext = async () => {
-    const run = await (queue.shift() as Promise<FormattedRun>);
+  // Each job's output is written once it and every job before it are formatted, in a chain of its own, so that
+  // reading and handing out jobs go on while a write is in progress (the main thread used to wait through
+  // every write: 0.4-0.7 s per 540 MB here, while the workers ran out of jobs).
+  const inFlight: Promise<void>[] = [];
+  let lastWrite: Promise<void> = Promise.resolve();
+  const write = async (run: FormattedRun) => {
     summary.records += run.records;
     summary.addFormatted(run);
     // The output's memory goes back to the workers once written; sinks that keep what they are given (a stream's
@@ -124,13 +127,19 @@ export async function exportFileRuns(
   let job: RecordRun[] = [];
   let jobBytes = 0;
   const send = async () => {
-    const formatted = pool.format(job);
-    // Awaited in order by writeNext; a failure of one that is still queued must not go unhandled meanwhile.
-    formatted.catch(() => {});
-    queue.push(formatted);
+    const written = Promise.all([pool.format(job), lastWrite]).then(([run]) => write(run));
+    // Awaited in order below; a failure of one still in flight must not go unhandled meanwhile.
+    written.catch(() => {});
+    lastWrite = written;
+    inFlight.push(written);
     job = [];
     jobBytes = 0;
-    if (queue.length >= threads * JOBS_IN_FLIGHT_PER_THREAD) await writeNext();
+    // Jobs formatting or being written, with their memory: bounded.
+    if (inFlight.length >= threads * JOBS_IN_FLIGHT_PER_THREAD) await inFlight.shift();
+  };
+  const drain = async () => {
+    if (job.length > 0) await send();
+    while (inFlight.length > 0) await inFlight.shift();
   };
   for (const file of files) {
     summary.files++;
@@ -149,13 +158,11 @@ export async function exportFileRuns(
       if (jobBytes >= JOB_BYTES) await send();
     }
     if (options.afterFile !== undefined) {
-      if (job.length > 0) await send();
-      while (queue.length > 0) await writeNext();
+      await drain();
       await writer.flush();
       await options.afterFile(file, summary.damaged + summary.totalFailed() > troubleBefore);
     }
   }
-  if (job.length > 0) await send();
-  while (queue.length > 0) await writeNext();
+  await drain();
   await writer.flush();
 }

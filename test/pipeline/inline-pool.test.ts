@@ -11,7 +11,8 @@ import { exportFileRuns, exportFiles } from "../../src/pipeline/export.js";
 import { InlinePool } from "../../src/pipeline/inline-pool.js";
 import { LineWriter } from "../../src/pipeline/line-writer.js";
 import { RunSummary } from "../../src/pipeline/summary.js";
-import type { Sink } from "../../src/sinks/sink.js";
+import { FileSink } from "../../src/sinks/file.js";
+import { type Sink, SinkError } from "../../src/sinks/sink.js";
 import { listArchiveFiles } from "../../src/sources/archive.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -19,8 +20,13 @@ import { runCli } from "../helpers/cli.js";
 class MemorySink implements Sink {
   readonly name = "memory";
   private readonly parts: Buffer[] = [];
+  private writes = 0;
+  /** `slow`: every other write takes 5 ms, as a disk or a network output may now and then. */
+  constructor(private readonly slow = false) {}
   async write(data: Buffer): Promise<void> {
-    this.parts.push(Buffer.from(data));
+    const copy = Buffer.from(data);
+    if (this.slow && this.writes++ % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.parts.push(copy);
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
@@ -29,14 +35,15 @@ class MemorySink implements Sink {
   }
 }
 
-async function exported(options: FormatterOptions, archive: string, runs: boolean) {
-  const sink = new MemorySink();
+async function exported(options: FormatterOptions, archive: string, runs: boolean, slow = false) {
+  const sink = new MemorySink(slow);
   const writer = new LineWriter([sink], {
     restoreInvalidBytes: options.format === "leef" && options.profile === "forwarder",
   });
   const summary = new RunSummary();
   const files = await listArchiveFiles([archive]);
-  if (runs) await exportFileRuns(files, new InlinePool(options), 1, writer, summary, {});
+  // Two jobs in flight per write at least: reading and formatting go on while earlier output is being written.
+  if (runs) await exportFileRuns(files, new InlinePool(options), 2, writer, summary, {});
   else await exportFiles(files, new EventFormatter(options), writer, summary, {});
   return { bytes: sink.bytes, summary };
 }
@@ -90,4 +97,24 @@ describe("export in-process by record runs", () => {
       assert.ok(events.summary.damaged >= 3, `only ${events.summary.damaged} damaged`);
     });
   }
+
+  it("writes outputs in input order while a slow output is still writing earlier ones", async () => {
+    const options = { ...formatOptions({ serverName: "s" }), format: "json" } as FormatterOptions;
+    const events = await exported(options, archive, false);
+    const runs = await exported(options, archive, true, true);
+    assert.ok(runs.bytes.equals(events.bytes), "outputs differ");
+    assert.equal(runs.summary.records, events.summary.records);
+  });
+
+  it("ends with the output's error when the output fails (a full disk: /dev/full)", async () => {
+    const options = { ...formatOptions({ serverName: "s" }), format: "json" } as FormatterOptions;
+    const writer = new LineWriter([await FileSink.open("/dev/full")]);
+    const files = await listArchiveFiles([archive]);
+    const summary = new RunSummary();
+    await assert.rejects(exportFileRuns(files, new InlinePool(options), 2, writer, summary, {}), (err: Error) => {
+      assert.ok(err instanceof SinkError);
+      assert.match(err.message, /\/dev\/full.*ENOSPC/);
+      return true;
+    });
+  });
 });
