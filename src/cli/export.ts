@@ -2,12 +2,14 @@
 import { statSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { takeEarlyFormatWorkers } from "../pipeline/early-workers.js";
 import { exportFileRuns, exportFiles } from "../pipeline/export.js";
 import { FanOutFormatter } from "../pipeline/format-fan-out.js";
 import { InlinePool } from "../pipeline/inline-pool.js";
 import { defaultThreads, FormatPool } from "../pipeline/parallel.js";
 import { type ArchiveFile, listArchiveFiles } from "../sources/archive.js";
 import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
+import { PARALLEL_MIN_BYTES } from "./early-export.js";
 import { FORMAT_OPTION_SPECS, integerOption, UsageError } from "./options.js";
 import { showExportProgress } from "./progress.js";
 import { closeRun, openRun } from "./run-output.js";
@@ -69,6 +71,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   // Workers take ~50 ms to start: small inputs are faster (and first lines sooner) in-process.
   const fanOut = run.formatter instanceof FanOutFormatter;
   const workers = threads > 1 && totalBytes >= PARALLEL_MIN_BYTES && !fanOut;
+  if (!workers) takeEarlyFormatWorkers(0);
   const pool = fanOut
     ? undefined
     : workers
@@ -87,7 +90,6 @@ export async function exportCommand(args: string[]): Promise<number> {
 }
 
 /** Inputs smaller than this are exported in-process. */
-const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 
 /** Blocking stats: thousands of awaited ones cost more than the work they would let run meanwhile (none). */
 function sizeOf(files: readonly ArchiveFile[]): number {

@@ -1,16 +1,21 @@
 // Worker thread: formats record runs sent by pipeline/parallel.ts and sends the encoded output back.
-import { parentPort, workerData } from "node:worker_threads";
-import type { FormatterOptions } from "../formats/formatter.js";
-import type { FormatJob, FormatReply } from "./parallel.js";
+// It may be started before its options are known (early-workers.ts): they come in the first message.
+import { parentPort } from "node:worker_threads";
+import type { FormatJob, FormatReply, FormatSetup } from "./parallel.js";
 import { RecordRunFormatter } from "./record-batch-formatter.js";
 import { isShared, postable, received, sharedBuffer } from "./transfer.js";
 
-// Outputs are written in shared memory, so that sending them copies nothing (transfer.ts).
-const formatter = new RecordRunFormatter(workerData as FormatterOptions, sharedBuffer);
 const port = parentPort;
 if (port === null) throw new Error("format-worker.js runs only as a worker thread");
+let formatter: RecordRunFormatter;
 
-port.on("message", (job: FormatJob) => {
+port.on("message", (message: FormatSetup | FormatJob) => {
+  if ("options" in message) {
+    // Outputs are written in shared memory, so that sending them copies nothing (transfer.ts).
+    formatter = new RecordRunFormatter(message.options, sharedBuffer);
+    return;
+  }
+  const job = message;
   for (const spare of job.spares) formatter.reuse(received(spare));
   // One object shape for every run and context: the writers read them per record, and the shapes of cloned
   // messages vary (a spread would copy them).

@@ -3,8 +3,9 @@
 // input order. Inputs and outputs live in shared memory (see transfer.ts): no copies, and each buffer goes back
 // and forth for reuse.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { FormatterOptions } from "../formats/formatter.js";
+import { startFormatWorker, takeEarlyFormatWorkers } from "./early-workers.js";
 import type { RunPool } from "./export.js";
 import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
 import { RecordBuffers } from "./record-buffers.js";
@@ -20,6 +21,11 @@ interface Pending {
 }
 
 export type RunMessage = Omit<RecordRun, "records"> & { records: Uint8Array };
+
+/** main → worker, first: what to format into. */
+export interface FormatSetup {
+  options: FormatterOptions;
+}
 
 /** main → worker: runs formatted into one output. `spares`: written outputs' memory, to write the next ones in. */
 export interface FormatJob {
@@ -45,12 +51,11 @@ export class FormatPool implements RunPool {
   private failure: Error | undefined;
 
   constructor(options: FormatterOptions, threads: number) {
+    const early = takeEarlyFormatWorkers(threads);
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(new URL("./format-worker.js", import.meta.url), {
-        workerData: options,
-        // A worker keeps nothing between runs; small heaps keep the whole process well under 300 MB.
-        resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 },
-      });
+      const worker = early[i] ?? startFormatWorker();
+      const setup: FormatSetup = { options };
+      worker.postMessage(setup);
       worker.on("message", (msg: FormatReply) => this.settle(msg));
       worker.on("error", (err) => this.fail(err));
       worker.on("exit", (code) => {

@@ -111,10 +111,13 @@ describe("export in-process by record runs", () => {
     const writer = new LineWriter([await FileSink.open("/dev/full")]);
     const files = await listArchiveFiles([archive]);
     const summary = new RunSummary();
-    await assert.rejects(exportFileRuns(files, new InlinePool(options), 2, writer, summary, {}), (err: Error) => {
-      assert.ok(err instanceof SinkError);
-      assert.match(err.message, /\/dev\/full.*ENOSPC/);
-      return true;
-    });
+    await assert.rejects(
+      exportFileRuns(files, new InlinePool(options), 2, writer, summary, {}),
+      (err: Error) => {
+        assert.ok(err instanceof SinkError);
+        assert.match(err.message, /\/dev\/full.*ENOSPC/);
+        return true;
+      },
+    );
   });
 });
