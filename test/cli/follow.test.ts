@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -163,6 +164,32 @@ describe("cbexport follow", () => {
     assert.ok(files.length >= 2, `rotated into ${files.join(", ")}`);
     const all = files.flatMap((f) => outputLines(join(root, "out", f))).sort();
     assert.deepEqual(all, await exportedLines(archive));
+  });
+
+  it("stays exact when killed while writing past the page cache (outputs past 32 MiB are written directly)", async () => {
+    const { archive, state, out } = dirs();
+    const generated = await runCli(["generate", "--out", archive, "--events", "150000", "--seed", "3"]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const args = [archive, "--state", state, "--output", out, "--settle", "0", ...COMMON];
+    const first = startFollow(args);
+    const size = () => (existsSync(out) ? statSync(out).size : 0);
+    await waitFor("34 MiB of output", () => size() > 34 << 20);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const killedAt = size();
+    const last = startFollow(args);
+    const files = readdirSync(archive).flatMap((d) =>
+      readdirSync(join(archive, d)).map((f) => join(archive, d, f)),
+    );
+    await waitFor("every file exported", () => {
+      const saved = readState(state);
+      return saved !== undefined && files.every((f) => saved.files[f]?.done === true);
+    });
+    last.child.kill("SIGTERM");
+    assert.equal(await last.exited, 0, last.stderr());
+    const expected = await exportedLines(archive);
+    assert.ok(killedAt < expected.join("\n").length, "killed before the end");
+    assert.deepEqual(outputLines(out), expected);
   });
 
   it("with --remove and SIGKILLs, deletes each file only after all its records were written", async () => {
