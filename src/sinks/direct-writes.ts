@@ -35,7 +35,7 @@ export class DirectWrites {
    * O_DIRECT (EINVAL: tmpfs on older kernels, some FUSE and network filesystems) or memory limits refuse the
    * staging memory.
    */
-  static async open(path: string, buffered: FileHandle, size: number): Promise<DirectWrites | undefined> {
+  static async open(path: string, size: number): Promise<DirectWrites | undefined> {
     let staging: Buffer;
     try {
       staging = Buffer.from(new WebAssembly.Memory({ initial: STAGING_BYTES / WASM_PAGE }).buffer);
@@ -53,10 +53,17 @@ export class DirectWrites {
     const start = size - (size % BLOCK);
     let read = 0;
     try {
-      while (start + read < size) {
-        const { bytesRead } = await buffered.read(staging, read, size - start - read, start + read);
-        if (bytesRead === 0) throw new Error(`${path} ended at byte ${start + read}, expected ${size}`);
-        read += bytesRead;
+      if (start < size) {
+        const reader = await open(path, "r");
+        try {
+          while (start + read < size) {
+            const { bytesRead } = await reader.read(staging, read, size - start - read, start + read);
+            if (bytesRead === 0) throw new Error(`${path} ended at byte ${start + read}, expected ${size}`);
+            read += bytesRead;
+          }
+        } finally {
+          await reader.close();
+        }
       }
     } catch (err) {
       await direct.close();

@@ -9,6 +9,7 @@ import {
   gzipFile,
   type RotationOptions,
   rotatedPath,
+  rotates,
   rotationDue,
   syncDirectory,
 } from "./rotation.js";
@@ -54,6 +55,11 @@ export class FileSink implements Sink {
     readonly name: string,
     private handle: FileHandle,
     private size: number,
+    /**
+     * False for a device or a pipe (`--output /dev/stdout`, `/dev/null`): there is nothing to sync (fdatasync
+     * fails with EINVAL) and no page cache to bypass.
+     */
+    private readonly regular: boolean,
     private openedAt: number,
     private readonly options: FileSinkOptions,
     private readonly now: () => number,
@@ -65,11 +71,13 @@ export class FileSink implements Sink {
     let handle: FileHandle | undefined;
     try {
       await mkdir(dirname(path), { recursive: true });
-      handle = await open(path, "a+");
-      // An existing file is appended to, and its bytes count towards rotateBytes. Readable: direct writes
-      // stage its last partial block again.
-      const { size } = await handle.stat();
-      return new FileSink(path, handle, size, now(), options, now);
+      handle = await open(path, "a");
+      // An existing file is appended to, and its bytes count towards rotateBytes.
+      const stat = await handle.stat();
+      // Rotating renames the output: never a device's or a pipe's name (/dev/null renamed would break the host).
+      if (!stat.isFile() && rotates(options))
+        throw new Error("rotation needs a regular file (this is a device or a pipe)");
+      return new FileSink(path, handle, stat.size, stat.isFile(), now(), options, now);
     } catch (err) {
       await handle?.close();
       throw new SinkError(path, err);
@@ -83,8 +91,9 @@ export class FileSink implements Sink {
       // A file's age counts from its first byte: an idle empty file is not rotated right after its first write.
       if (this.size === 0) this.openedAt = this.now();
       try {
-        if (this.direct === undefined && !this.directRefused && this.writtenSinceOpen >= DIRECT_AFTER_BYTES) {
-          this.direct = await DirectWrites.open(this.name, this.handle, this.size);
+        const directDue = this.regular && !this.directRefused && this.writtenSinceOpen >= DIRECT_AFTER_BYTES;
+        if (this.direct === undefined && directDue) {
+          this.direct = await DirectWrites.open(this.name, this.size);
           this.directRefused = this.direct === undefined;
         }
         if (this.direct !== undefined) await this.direct.write(data);
@@ -99,7 +108,7 @@ export class FileSink implements Sink {
       this.writtenSinceOpen += data.length;
       this.unsynced += data.length;
       // Direct writes leave nothing dirty to sync behind.
-      const behind = this.direct === undefined && this.unsynced >= WRITE_BEHIND_BYTES;
+      const behind = this.regular && this.direct === undefined && this.unsynced >= WRITE_BEHIND_BYTES;
       if (behind && this.writingBehind === undefined) this.writeBehind();
     });
   }
@@ -168,7 +177,7 @@ export class FileSink implements Sink {
     this.unsynced = 0;
     try {
       await this.direct?.drain(this.handle);
-      await this.handle.datasync();
+      if (this.regular) await this.handle.datasync();
     } catch (err) {
       throw new SinkError(this.name, err);
     }
@@ -188,7 +197,7 @@ export class FileSink implements Sink {
       target = await rotatedPath(this.name, this.now());
       await rename(this.name, target);
       await syncDirectory(dirname(this.name));
-      const fresh = await open(this.name, "a+");
+      const fresh = await open(this.name, "a");
       const old = this.handle;
       this.handle = fresh;
       this.size = (await fresh.stat()).size;

@@ -134,6 +134,20 @@ describe("FileSink", () => {
     rmSync(dirname(path), { recursive: true });
   });
 
+  it("writes to a device (/dev/null, /dev/stdout) without syncing it, and refuses to rotate it", async () => {
+    // fdatasync fails with EINVAL on a device or a pipe: there is nothing to sync, nor any page cache to bypass.
+    const sink = await FileSink.open("/dev/null");
+    for (let i = 0; i < 40; i++) await sink.write(Buffer.alloc(1 << 20, "x"));
+    await sink.flush();
+    assert.equal(sink.bypassesPageCache, false);
+    await sink.close();
+    await assert.rejects(FileSink.open("/dev/null", { rotateBytes: 1000 }), (err: Error) => {
+      assert.ok(err instanceof SinkError);
+      assert.match(err.message, /\/dev\/null.*rotation needs a regular file/);
+      return true;
+    });
+  });
+
   it("rotates by size into several files that together hold exactly the lines written, none split", async () => {
     const dir = tempDir();
     const sink = await FileSink.open(join(dir, "events.json"), { rotateBytes: 400, now: tickingClock() });
