@@ -210,23 +210,26 @@ export class JsonBytes {
   }
 
   private goTextBody(src: Uint8Array, start: number, end: number): void {
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = start; i < end; i++) {
-      const c = src[i];
-      const step = STEP[c];
-      if (step !== 0) {
+    let i = start;
+    for (;;) {
+      // The plain run in a loop without calls: with the escape call inside it, V8 kept the index tagged and
+      // reloaded and rechecked both buffers at every byte (~50 instructions a byte instead of ~12).
+      const b = this.buf;
+      let p = this.pos;
+      let c = 0;
+      for (; i < end; i++) {
+        c = src[i];
+        const step = STEP[c];
+        if (step === 0) break;
         // Branch-free for plain bytes and backslashes (frequent in paths): the byte twice, advance 1 or 2.
         b[p] = c;
         b[p + 1] = c;
         p += step;
-      } else {
-        this.pos = p;
-        i = this.escape(src, i, end, c);
-        p = this.pos;
       }
+      this.pos = p;
+      if (i >= end) return;
+      i = (this.escape(src, i, end, c) | 0) + 1;
     }
-    this.pos = p;
   }
 
   /** LEEF text of the bytes src[start..end) (LEEF.md §3): `\\`, LF, CR, TAB and `=` escaped, all else raw. */
