@@ -164,8 +164,11 @@ export class FileSink implements Sink {
       try {
         await this.sync();
       } finally {
-        await this.direct?.close();
-        await this.handle.close();
+        try {
+          await this.direct?.close();
+        } finally {
+          await this.handle.close();
+        }
       }
     });
     await this.compressing;
