@@ -89,8 +89,6 @@ export async function exportCommand(args: string[]): Promise<number> {
   return closeRun(run);
 }
 
-/** Inputs smaller than this are exported in-process. */
-
 /** Blocking stats: thousands of awaited ones cost more than the work they would let run meanwhile (none). */
 function sizeOf(files: readonly ArchiveFile[]): number {
   let total = 0;
