@@ -2,6 +2,8 @@
 // changes) share a route, so each event is formatted once per route, not once per output. The loops keep talking
 // to one formatter and one writer: with a single route and no filter those are the route's own (nothing added per
 // event); otherwise a RouterFormatter feeds every route and its `link` sink makes the loops' flush flush them all.
+// The single unfiltered route of a plain format can even skip the events: `direct` lets a source format new
+// records straight from their bytes (formats/fast/), as `cbexport follow` does.
 import type { SensorEvent } from "../decode/event.js";
 import { EventFormatter, type FormatOutcome, type FormatterOptions } from "../formats/formatter.js";
 import { LineWriter } from "../pipeline/line-writer.js";
@@ -40,6 +42,11 @@ export interface Routing {
   formatter: EventFormatter;
   writer: LineWriter;
   stage: BatchStage;
+  /**
+   * The formatter's options when records may skip decoding into events: one route takes every event as its
+   * format renders it (no filter, no enrichment, no added keys) and a direct writer covers that format.
+   */
+  direct: FormatterOptions | undefined;
 }
 
 /** Builds the routes for the outputs (sinks by output name) and the formatter and writer the loops use. */
@@ -85,14 +92,23 @@ export function buildRouting(
   const before =
     enricher === undefined ? undefined : (events: readonly SensorEvent[]) => enricher.prepare(events);
   const only = routes.length === 1 && routes[0].filter === undefined ? routes[0] : undefined;
-  if (only !== undefined)
-    return { routes, formatter: only.formatter, writer: only.writer, stage: { before } };
+  if (only !== undefined) {
+    const direct = before === undefined && only.formatter.recordWriter !== undefined;
+    return {
+      routes,
+      formatter: only.formatter,
+      writer: only.writer,
+      stage: { before },
+      direct: direct ? only.formatter.options : undefined,
+    };
+  }
   const router = new RouterFormatter(base, routes);
   return {
     routes,
     formatter: router,
     writer: new LineWriter([router.link]),
     stage: { before, after: () => router.settle() },
+    direct: undefined,
   };
 }
 
@@ -136,6 +152,10 @@ export class RouterFormatter extends EventFormatter {
   /** No direct record writer: every event must come through event() (filters, routes; each route's own
    * formatter still takes its fast path inside). */
   override get fast(): EventFormatter["fast"] {
+    return undefined;
+  }
+
+  override get recordWriter(): EventFormatter["recordWriter"] {
     return undefined;
   }
 

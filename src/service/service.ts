@@ -240,6 +240,7 @@ export class Service {
     );
     const context = {
       formatter: routing.formatter,
+      direct: routing.direct,
       writer: routing.writer,
       stage: routing.stage,
       state: settings.state,

@@ -4,10 +4,11 @@
 import { mkdir, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import type { EventFormatter } from "../formats/formatter.js";
+import type { EventFormatter, FormatterOptions } from "../formats/formatter.js";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
 import { exportFiles } from "../pipeline/export.js";
 import { type CheckpointedOutput, runFollow } from "../pipeline/follow.js";
+import { InlinePool } from "../pipeline/inline-pool.js";
 import type { LineWriter } from "../pipeline/line-writer.js";
 import type { BatchStage } from "../pipeline/stage.js";
 import { RunSummary } from "../pipeline/summary.js";
@@ -26,6 +27,8 @@ import type { BusSourceConfig, ExportSourceConfig, FollowSourceConfig } from "./
 /** What every source of a run shares. */
 export interface SourceContext {
   formatter: EventFormatter;
+  /** Set when new records may go straight from their bytes to the formatter's direct writer (Routing.direct). */
+  direct?: FormatterOptions | undefined;
   writer: LineWriter;
   stage: BatchStage;
   state: string | undefined;
@@ -116,6 +119,7 @@ export class FollowSource implements SourceRunner {
         store,
         state,
         formatter: this.context.formatter,
+        records: this.context.direct === undefined ? undefined : new InlinePool(this.context.direct),
         writer: this.context.writer,
         outputs,
         summary: this.summary,

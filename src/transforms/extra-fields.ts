@@ -47,6 +47,10 @@ export class ExtraFieldsFormatter extends EventFormatter {
     return undefined;
   }
 
+  override get recordWriter(): EventFormatter["recordWriter"] {
+    return undefined;
+  }
+
   override event(event: SensorEvent): FormatOutcome {
     const outcome = super.event(event);
     if (outcome.status !== "lines") return outcome;

@@ -127,6 +127,58 @@ server_name: s
     }
   });
 
+  it("a plain output gets the records formatted straight from their bytes: the same bytes as export", async () => {
+    const d = dirs();
+    await generate(d.archive, 5000, 3, 7);
+    for (const format of ["json", "leef", "csv"]) {
+      const out = join(d.out, `events.${format}`);
+      const config = join(d.root, `${format}.yaml`);
+      writeFileSync(
+        config,
+        `sources:
+  archive: { type: follow, path: ${d.archive}, settle_seconds: 0.1 }
+outputs:
+  local: { type: file, path: ${out}, format: ${format} }
+state: ${join(d.state, format)}
+status: { listen: "127.0.0.1:0" }
+server_name: s
+`,
+      );
+      const reference = join(d.root, `export.${format}`);
+      const r = await runCli([
+        "export",
+        "--server-name",
+        "s",
+        "--format",
+        format,
+        "--output",
+        reference,
+        d.archive,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const expected = readFileSync(reference);
+      const count = lineCount(reference);
+      const service = startRun(config);
+      try {
+        const address = await statusAddress(service);
+        await waitFor(`every ${format} line written`, () => lineCount(out) === count);
+        let m = "";
+        for (let i = 0; i < 200; i++) {
+          m = (await get(address, "/metrics")).body;
+          if (metric(m, 'cbexport_events_out_total{output="local"}') === count) break;
+          await sleep(50);
+        }
+        assert.equal(metric(m, 'cbexport_events_out_total{output="local"}'), count);
+        assert.equal(metric(m, 'cbexport_events_in_total{source="archive"}'), 5000);
+        service.child.kill("SIGTERM");
+        assert.equal(await service.exited, 0, service.stderr());
+        assert.ok(readFileSync(out).equals(expected), `${format}: not the same bytes as export`);
+      } finally {
+        service.child.kill("SIGKILL");
+      }
+    }
+  });
+
   it("refuses a bad configuration with the file, line and key path (exit 2)", async () => {
     const d = dirs();
     const config = join(d.root, "bad.yaml");
