@@ -11,6 +11,16 @@ export interface Frame {
   payload: Buffer;
 }
 
+/** Complete records back to back as they stand in the input (pipeline/record-batch-formatter.ts RecordRun). */
+export interface FramedRun {
+  records: Buffer;
+  /** Input offset and index of the first record. */
+  offset: number;
+  index: number;
+  /** Records in the run, zero-length ones (damage) not counted. */
+  count: number;
+}
+
 export interface FramerOptions {
   /** Lengths above this are taken as corruption (ARCHIVE.md §5.4 D4 guard). Default 64 MiB. */
   maxRecordBytes?: number | undefined;
@@ -52,19 +62,41 @@ export class Framer {
   }
 
   push(chunk: Buffer, frames: Frame[], damages: Damage[]): void {
-    if (this.stopped || chunk.length === 0) return;
+    this.frame(chunk, damages, frames);
+  }
+
+  /**
+   * Frames a chunk as push() does, but hands back its complete records as one run of bytes (length prefixes
+   * included, zero-length records too: their damage is reported here) instead of an object per record.
+   */
+  pushRun(chunk: Buffer, damages: Damage[]): FramedRun | undefined {
+    const offset = this.base;
+    const index = this.count;
+    const framed = this.frame(chunk, damages, undefined);
+    if (framed === undefined || this.count === index) return undefined;
+    return { records: framed.buf.subarray(0, framed.end), offset, index, count: framed.records };
+  }
+
+  /** The framing loop of push() and pushRun(): `frames` gets a frame per record when given. */
+  private frame(
+    chunk: Buffer,
+    damages: Damage[],
+    frames: Frame[] | undefined,
+  ): { buf: Buffer; end: number; records: number } | undefined {
+    if (this.stopped || chunk.length === 0) return undefined;
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let pos = 0;
+    let records = 0;
     while (buf.length - pos >= 4) {
       const len = buf.readUInt32LE(pos);
       const offset = this.base + pos;
       if (len >= 0x80000000) {
         this.stop(damages, "negative-length", offset, len, buf.length - pos - 4);
-        return;
+        return { buf, end: pos, records };
       }
       if (len > this.maxRecordBytes) {
         this.stop(damages, "length-beyond-file", offset, len, buf.length - pos - 4);
-        return;
+        return { buf, end: pos, records };
       }
       if (buf.length - pos - 4 < len) break;
       if (len === 0) {
@@ -72,13 +104,15 @@ export class Framer {
         damage.index = this.count;
         damages.push(damage);
       } else {
-        frames.push({ offset, index: this.count, payload: buf.subarray(pos + 4, pos + 4 + len) });
+        records++;
+        frames?.push({ offset, index: this.count, payload: buf.subarray(pos + 4, pos + 4 + len) });
       }
       this.count++;
       pos += 4 + len;
     }
     this.base += pos;
     this.pending = pos === buf.length ? Buffer.alloc(0) : buf.subarray(pos);
+    return { buf, end: pos, records };
   }
 
   /** Call at the end of the input: reports a cut length prefix or a truncated last record. */

@@ -92,7 +92,7 @@ export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<vo
   const { state, summary, writer } = run;
   const follower = new ArchiveFollower(run.roots, state, {
     ...run.follow,
-    frames: run.records !== undefined,
+    runs: run.records !== undefined,
   });
   const checkpointBytes = run.checkpointBytes ?? 4 * 1024 * 1024;
   let pendingBytes = 0;
@@ -125,8 +125,10 @@ export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<vo
     const { batch } = item;
     if (batch.records > 0 || batch.damages.length > 0) summary.records += batch.records;
     for (const damage of batch.damages) summary.damage(damage);
-    if (batch.frames !== undefined && run.records !== undefined) {
-      const formatted = run.records.formatFrames(batch.frames, fileContext(item.file, run.follow));
+    if (batch.run !== undefined && run.records !== undefined) {
+      const { records, offset, index } = batch.run;
+      const context = fileContext(item.file, run.follow);
+      const formatted = run.records.formatRun({ records, offset, index, context });
       summary.addFormatted(formatted);
       // Records that do not decode make the file damaged (--remove keeps it), as when the follower decodes them.
       if (formatted.damages.length > 0) item.checkpoint.damaged = true;

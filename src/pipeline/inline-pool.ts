@@ -1,8 +1,6 @@
 // The in-process counterpart of FormatPool (parallel.ts): the same RecordRunFormatter on the main thread, for
 // one-thread exports, inputs too small to be worth starting workers for, and follow. Same code, same bytes;
 // memory is recycled the same way (runs' buffers once formatted, outputs once written).
-import type { RecordContext } from "../decode/event.js";
-import type { Frame } from "../decode/framing.js";
 import type { FormatterOptions } from "../formats/formatter.js";
 import type { RunPool } from "./export.js";
 import { type FormattedRun, type RecordRun, RecordRunFormatter } from "./record-batch-formatter.js";
@@ -28,9 +26,9 @@ export class InlinePool implements RunPool {
     }
   }
 
-  /** Records framed already (a followed file's new records), formatted into one output as format() does runs. */
-  formatFrames(frames: readonly Frame[], context: RecordContext): FormattedRun {
-    return this.formatter.formatFrames(frames, context);
+  /** One run of records read already (a followed file's new records), formatted into one output. */
+  formatRun(run: RecordRun): FormattedRun {
+    return this.formatter.format([run]);
   }
 
   recycleOutput(output: Buffer): void {

@@ -71,23 +71,6 @@ export class RecordRunFormatter {
     return tally.result(this.takeOutput(), records, damages);
   }
 
-  /**
-   * Formats records framed already (a followed file's new records: sources/archive.ts, `frames` option) into one
-   * output, as format() does runs.
-   */
-  formatFrames(frames: readonly Frame[], context: RecordContext): FormattedRun {
-    const tally = new Tally();
-    const damages: Damage[] = [];
-    const writer = this.formatter.recordWriter;
-    for (const f of frames) {
-      const payload = f.payload;
-      if (writer !== undefined)
-        this.writeRecord(payload, 0, payload.length, f.offset, f.index, context, writer, tally, damages);
-      else this.formatDecoded(payload, f.offset, f.index, context, tally, damages);
-    }
-    return tally.result(this.takeOutput(), frames.length, damages);
-  }
-
   /** What was written, handed over; writing goes on in memory given back (reuse) or new. */
   private takeOutput(): Buffer {
     // Every path writes into the same output memory (shared with the main thread on a worker: transfer.ts).

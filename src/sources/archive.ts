@@ -5,7 +5,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Damage } from "../decode/damage.js";
 import { decodeRecord, type RecordContext, type SensorEvent } from "../decode/event.js";
-import { type Frame, Framer } from "../decode/framing.js";
+import { type Frame, type FramedRun, Framer } from "../decode/framing.js";
 
 export interface ArchiveFile {
   path: string;
@@ -16,8 +16,8 @@ export interface ArchiveFile {
 /** Records of one chunk of a file: events and damage in input order, and how far the file was consumed. */
 export interface RecordBatch {
   events: SensorEvent[];
-  /** With the `frames` read option: the records, not decoded (`events` is then empty, `damages` framing only). */
-  frames?: Frame[] | undefined;
+  /** With the `runs` read option: the records, not decoded (`events` is then empty, `damages` framing only). */
+  run?: FramedRun | undefined;
   damages: Damage[];
   /** Offset just past the last complete record seen so far. */
   consumed: number;
@@ -40,8 +40,11 @@ export interface ReadOptions {
    * may still be growing: they are left for a later read.
    */
   final?: boolean | undefined;
-  /** Yield the framed records undecoded (for a direct writer, formats/fast/): no event object per record. */
-  frames?: boolean | undefined;
+  /**
+   * Yield each chunk's records undecoded, as one run of bytes (for a direct writer, formats/fast/): no event, not
+   * even a frame object, per record.
+   */
+  runs?: boolean | undefined;
 }
 
 const INT32_TEXT = /^-?\d{1,10}$/;
@@ -111,24 +114,21 @@ export async function* readArchiveFile(
   try {
     let position = start;
     for (;;) {
-      // A fresh buffer per read: frames (and decoded binary fields) are views into it.
+      // A fresh buffer per read: frames, runs (and decoded binary fields) are views into it.
       const chunk = Buffer.allocUnsafe(chunkBytes);
       const bytesRead = readSync(fd, chunk, 0, chunkBytes, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const frames: Frame[] = [];
       const damages: Damage[] = [];
-      framer.push(chunk.subarray(0, bytesRead), frames, damages);
-      yield options.frames === true
-        ? {
-            events: [],
-            frames,
-            damages,
-            consumed: framer.consumed,
-            records: frames.length,
-            stopped: framer.isStopped,
-          }
-        : decodeFrames(frames, damages, context, framer);
+      if (options.runs === true) {
+        const run = framer.pushRun(chunk.subarray(0, bytesRead), damages);
+        const records = run?.count ?? 0;
+        yield { events: [], run, damages, consumed: framer.consumed, records, stopped: framer.isStopped };
+      } else {
+        const frames: Frame[] = [];
+        framer.push(chunk.subarray(0, bytesRead), frames, damages);
+        yield decodeFrames(frames, damages, context, framer);
+      }
       if (framer.isStopped) return;
     }
     if (options.final === false) return;

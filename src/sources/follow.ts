@@ -14,8 +14,8 @@ export interface FollowOptions {
   sensorId?: number | undefined;
   /** Kept up to date with the backlog when given (status reports); costs one more stat per file and scan. */
   progress?: FollowProgress | undefined;
-  /** Batches hold the records undecoded (RecordBatch.frames), for a direct writer. */
-  frames?: boolean | undefined;
+  /** Batches hold the records undecoded (RecordBatch.run), for a direct writer. */
+  runs?: boolean | undefined;
 }
 
 /** What is not exported yet, live: measured at the start of each scan, reduced as records are read. */
@@ -97,7 +97,7 @@ export class ArchiveFollower {
               final: settled,
               maxRecordBytes: this.options.maxRecordBytes,
               sensorId: this.options.sensorId,
-              frames: this.options.frames,
+              runs: this.options.runs,
             })) {
               if (progress !== undefined)
                 progress.backlogBytes -= Math.max(0, batch.consumed - checkpoint.offset);

@@ -54,6 +54,82 @@ describe("framing of the real archived log", () => {
   });
 });
 
+describe("framing into runs of bytes (pushRun, for the direct writers)", () => {
+  /** The frames a run holds, walked as RecordRunFormatter walks it (zero-length records skipped). */
+  function framesOf(run: { records: Buffer; offset: number; index: number }): Frame[] {
+    const frames: Frame[] = [];
+    let index = run.index;
+    for (let pos = 0; pos + 4 <= run.records.length; index++) {
+      const len = run.records.readUInt32LE(pos);
+      if (len > 0)
+        frames.push({
+          offset: run.offset + pos,
+          index,
+          payload: run.records.subarray(pos + 4, pos + 4 + len),
+        });
+      pos += 4 + len;
+    }
+    return frames;
+  }
+
+  it("the same records, offsets, indexes and damage as push(), whatever the chunk boundaries", () => {
+    // A zero-length record in the middle (between the 10th and 11th), a truncated one at the end.
+    const cut = frameBuffer(archive).frames[10].offset;
+    const input = Buffer.concat([archive.subarray(0, cut), Buffer.alloc(4), archive.subarray(cut, 3000)]);
+    for (const size of [1, 5, 170, 1000, 4096]) {
+      const expected = {
+        framer: new Framer({ file: "t.log" }),
+        frames: [] as Frame[],
+        damages: [] as Damage[],
+      };
+      const actual = {
+        framer: new Framer({ file: "t.log" }),
+        frames: [] as Frame[],
+        damages: [] as Damage[],
+      };
+      let counted = 0;
+      for (let i = 0; i < input.length; i += size) {
+        const chunk = input.subarray(i, i + size);
+        expected.framer.push(chunk, expected.frames, expected.damages);
+        const run = actual.framer.pushRun(chunk, actual.damages);
+        if (run === undefined) continue;
+        const frames = framesOf(run);
+        assert.equal(run.count, frames.length);
+        counted += run.count;
+        actual.frames.push(...frames);
+        assert.equal(actual.framer.consumed, run.offset + run.records.length, `chunk size ${size}`);
+      }
+      expected.framer.end(expected.damages);
+      actual.framer.end(actual.damages);
+      assert.equal(counted, 17, `chunk size ${size}`);
+      assert.deepEqual(
+        actual.frames.map((f) => [f.offset, f.index, f.payload.toString("hex")]),
+        expected.frames.map((f) => [f.offset, f.index, f.payload.toString("hex")]),
+      );
+      assert.deepEqual(actual.damages, expected.damages);
+      assert.deepEqual(
+        actual.damages.map((d) => d.kind),
+        ["zero-length", "truncated-record"],
+      );
+    }
+  });
+
+  it("a length that stops the framing ends the run with the records before it", () => {
+    const bad = Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
+    const framer = new Framer();
+    const damages: Damage[] = [];
+    const run = framer.pushRun(Buffer.concat([record(first), record(first), bad, record(first)]), damages);
+    assert.equal(run?.count, 2);
+    assert.deepEqual(run?.records, Buffer.concat([record(first), record(first)]));
+    assert.deepEqual(
+      damages.map((d) => d.kind),
+      ["negative-length"],
+    );
+    assert.equal(framer.isStopped, true);
+    assert.equal(framer.pushRun(record(first), damages), undefined);
+  });
+});
+
 describe("damage is reported as data (ARCHIVE.md §5)", () => {
   it("cut length prefix: 1–3 bytes at the end; records before it kept", () => {
     const batch = readAll(Buffer.concat([archive, Buffer.from([1, 2])]));
