@@ -3,9 +3,9 @@ import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
-import { type CheckpointedOutput, restoreOutputs, runFollow } from "../pipeline/follow.js";
+import { type CheckpointedOutput, followPool, restoreOutputs, runFollow } from "../pipeline/follow.js";
 import { FanOutFormatter } from "../pipeline/format-fan-out.js";
-import { InlinePool } from "../pipeline/inline-pool.js";
+import { defaultThreads } from "../pipeline/parallel.js";
 import { FileSink } from "../sinks/index.js";
 import type { FollowIdle } from "../sources/follow.js";
 import { FORMAT_OPTION_SPECS, integerOption, UsageError } from "./options.js";
@@ -24,6 +24,7 @@ export async function followCommand(args: string[]): Promise<number> {
       "remove-damaged": { type: "boolean" },
       "retain-hours": { type: "string" },
       "max-archive-bytes": { type: "string" },
+      threads: { type: "string" },
     },
     allowPositionals: true,
   });
@@ -49,6 +50,7 @@ export async function followCommand(args: string[]): Promise<number> {
   );
   const sensorId = integerOption("sensor-id", values["sensor-id"], -2147483648, 2147483647);
   const maxRecordBytes = integerOption("max-record-bytes", values["max-record-bytes"], 1, 2147483647);
+  const threads = integerOption("threads", values.threads, 1, 256) ?? defaultThreads();
   const roots = positionals.map((p) => resolve(p));
   for (const root of roots) {
     const info = await stat(root).catch(() => undefined);
@@ -80,32 +82,38 @@ export async function followCommand(args: string[]): Promise<number> {
   process.on("SIGINT", () => stop("SIGINT"));
 
   const status = process.stderr.isTTY ? statusLine(run.summary) : undefined;
-  await runFollow(
-    {
-      roots,
-      store,
-      state,
-      formatter: run.formatter,
-      // New records go straight from their bytes to a direct writer (formats/fast/) when one covers the format.
-      records:
-        run.formatter instanceof FanOutFormatter || run.formatter.recordWriter === undefined
-          ? undefined
-          : new InlinePool(run.formatter.options),
-      writer: run.writer,
-      outputs,
-      summary: run.summary,
-      follow: { settleMs: settle * 1000, rescanMs: rescan * 1000, sensorId, maxRecordBytes },
-      deletion: {
-        remove: values.remove ?? false,
-        removeDamaged: values["remove-damaged"] ?? false,
-        retainMs: retainHours === undefined ? undefined : retainHours * 3600 * 1000,
-        maxArchiveBytes,
+  // New records go straight from their bytes to a direct writer (formats/fast/) when one covers the format.
+  const pool =
+    run.formatter instanceof FanOutFormatter || run.formatter.recordWriter === undefined
+      ? undefined
+      : followPool(run.formatter.options, threads);
+  try {
+    await runFollow(
+      {
+        roots,
+        store,
+        state,
+        formatter: run.formatter,
+        records: pool,
+        threads,
+        writer: run.writer,
+        outputs,
+        summary: run.summary,
+        follow: { settleMs: settle * 1000, rescanMs: rescan * 1000, sensorId, maxRecordBytes },
+        deletion: {
+          remove: values.remove ?? false,
+          removeDamaged: values["remove-damaged"] ?? false,
+          retainMs: retainHours === undefined ? undefined : retainHours * 3600 * 1000,
+          maxArchiveBytes,
+        },
+        onIdle: status,
+        log,
       },
-      onIdle: status,
-      log,
-    },
-    controller.signal,
-  );
+      controller.signal,
+    );
+  } finally {
+    await pool?.close?.();
+  }
   if (status !== undefined) process.stderr.write("\n");
   const code = await closeRun(run);
   // Damage is reported as it is found; a follower that stopped on request has done its job.

@@ -126,6 +126,8 @@ Follow options:
   --retain-hours H               delete completely exported files older than H hours, e.g. --retain-hours 72
   --max-archive-bytes N          delete the oldest completely exported files while the archive is larger
                                  than N bytes, e.g. --max-archive-bytes 50000000000
+  --threads N                    format on N threads, so that a backlog is caught up on every core
+                                 (default: one per core; 1 = in-process), e.g. --threads 2
 
 ${FORMAT_OPTIONS}`;
 

@@ -111,7 +111,8 @@ export class Framer {
       pos += 4 + len;
     }
     this.base += pos;
-    this.pending = pos === buf.length ? Buffer.alloc(0) : buf.subarray(pos);
+    // A copy of the partial record: the chunk's memory may be read into again before the next push (a pool's).
+    this.pending = pos === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
     return { buf, end: pos, records };
   }
 

@@ -81,7 +81,7 @@ export async function exportFiles(
 }
 
 /** How many jobs may be formatting or waiting for their turn to be written (bounds memory). */
-const JOBS_IN_FLIGHT_PER_THREAD = 4;
+export const JOBS_IN_FLIGHT_PER_THREAD = 4;
 const RUN_BYTES = 512 * 1024;
 /** Input per job: small files share one, so messages and writes stay few and large. */
 const JOB_BYTES = 1024 * 1024;
@@ -94,6 +94,8 @@ export interface RunPool {
   format(runs: readonly RecordRun[]): Promise<FormattedRun>;
   /** Gives back an output's memory once every sink is done with it. */
   recycleOutput(output: Buffer): void;
+  /** Stops its threads, if it has any. */
+  close?(): Promise<void>;
 }
 
 /**

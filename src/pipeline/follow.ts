@@ -1,13 +1,15 @@
 // The long-running follow loop: new archive records → outputs → checkpoint, then deletion of fully exported
 // files (--remove, retention). The checkpoint is saved only after every output has durably accepted the records.
 import { stat, truncate, unlink } from "node:fs/promises";
-import type { EventFormatter } from "../formats/formatter.js";
+import type { EventFormatter, FormatterOptions } from "../formats/formatter.js";
 import { fileContext } from "../sources/archive.js";
 import { ArchiveFollower, type FollowIdle, type FollowOptions } from "../sources/follow.js";
-import type { CheckpointStore, FollowState } from "./checkpoint.js";
-import { emitEvent } from "./export.js";
-import type { InlinePool } from "./inline-pool.js";
+import type { CheckpointStore, FileCheckpoint, FollowState } from "./checkpoint.js";
+import { emitEvent, JOBS_IN_FLIGHT_PER_THREAD, type RunPool } from "./export.js";
+import { InlinePool } from "./inline-pool.js";
 import type { LineWriter } from "./line-writer.js";
+import { FormatPool } from "./parallel.js";
+import type { FormattedRun } from "./record-batch-formatter.js";
 import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
 import { copyOf } from "./transfer.js";
@@ -51,10 +53,18 @@ export interface FollowRun {
   stage?: BatchStage | undefined;
   /**
    * Formats new records straight from their bytes (the direct writers) instead of decoding each into an event
-   * for `formatter`: for a formatter of one format with the same options, and without a stage.
+   * for `formatter`: for a formatter of one format with the same options, and without a stage. On worker
+   * threads (FormatPool) a backlog is caught up on every core; `threads` says how many jobs format at once.
    */
-  records?: InlinePool | undefined;
+  records?: RunPool | undefined;
+  threads?: number | undefined;
   log: (line: string) => void;
+}
+
+/** What formats a follow's new records: worker threads when there are several (a backlog is caught up on every
+ * core), else the main thread. */
+export function followPool(options: FormatterOptions, threads: number): RunPool {
+  return threads > 1 ? new FormatPool(options, threads) : new InlinePool(options);
 }
 
 /**
@@ -90,16 +100,38 @@ export async function restoreOutputs(
 /** Runs until `signal` aborts; then finishes the batch in hand, flushes and checkpoints. */
 export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<void> {
   const { state, summary, writer } = run;
+  const pool = run.records;
   const follower = new ArchiveFollower(run.roots, state, {
     ...run.follow,
-    runs: run.records !== undefined,
+    runs: pool !== undefined,
+    alloc: pool?.alloc,
   });
   const checkpointBytes = run.checkpointBytes ?? 4 * 1024 * 1024;
   let pendingBytes = 0;
   let pending = false;
   let lastIdle: FollowIdle | undefined;
 
+  // Runs formatting (on the pool) or waiting for their turn to be written, in input order. Each is written in a
+  // chain of its own, so that reading goes on meanwhile. The follower records a file's offset as it reads, so a
+  // checkpoint first waits for every run in flight: it never saves an offset whose records are not written.
+  const inFlight: Promise<void>[] = [];
+  let lastWrite: Promise<void> = Promise.resolve();
+  const maxInFlight = Math.max(1, run.threads ?? 1) * JOBS_IN_FLIGHT_PER_THREAD;
+  const write = async (formatted: FormattedRun, checkpoint: FileCheckpoint) => {
+    summary.addFormatted(formatted);
+    // Records that do not decode make the file damaged (--remove keeps it), as when the follower decodes them.
+    if (formatted.damages.length > 0) checkpoint.damaged = true;
+    const output = formatted.output;
+    const p = writer.addEncoded(writer.releasesData ? output : copyOf(output), formatted.lines);
+    if (p !== undefined) await p;
+    pool?.recycleOutput(output);
+  };
+  const drain = async () => {
+    while (inFlight.length > 0) await inFlight.shift();
+  };
+
   const checkpoint = async () => {
+    await drain();
     await writer.flush();
     await saveState(run);
     for (const output of run.outputs) {
@@ -114,44 +146,48 @@ export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<vo
   // Record where every output starts before anything is written: a crash before the first real checkpoint
   // must cut what this run wrote, not keep it and write it again.
   await saveState(run);
-  for await (const item of follower.run(signal)) {
-    if (item.type === "idle") {
-      lastIdle = item;
-      if (pending) await checkpoint();
-      else await deleteExported(run, item);
-      run.onIdle?.(item);
-      continue;
-    }
-    const { batch } = item;
-    if (batch.records > 0 || batch.damages.length > 0) summary.records += batch.records;
-    for (const damage of batch.damages) summary.damage(damage);
-    if (batch.run !== undefined && run.records !== undefined) {
-      const { records, offset, index } = batch.run;
-      const context = fileContext(item.file, run.follow);
-      const formatted = run.records.formatRun({ records, offset, index, context });
-      summary.addFormatted(formatted);
-      // Records that do not decode make the file damaged (--remove keeps it), as when the follower decodes them.
-      if (formatted.damages.length > 0) item.checkpoint.damaged = true;
-      const output = formatted.output;
-      const p = writer.addEncoded(writer.releasesData ? output : copyOf(output), formatted.lines);
-      if (p !== undefined) await p;
-      run.records.recycleOutput(output);
-    } else {
-      const before = run.stage?.before?.(batch.events);
-      if (before !== undefined) await before;
-      for (const event of batch.events) {
-        const p = emitEvent(event, run.formatter, writer, summary);
-        if (p !== undefined) await p;
+  try {
+    for await (const item of follower.run(signal)) {
+      if (item.type === "idle") {
+        lastIdle = item;
+        if (pending) await checkpoint();
+        else await deleteExported(run, item);
+        run.onIdle?.(item);
+        continue;
       }
-      const after = run.stage?.after?.();
-      if (after !== undefined) await after;
+      const { batch } = item;
+      if (batch.records > 0 || batch.damages.length > 0) summary.records += batch.records;
+      for (const damage of batch.damages) summary.damage(damage);
+      if (batch.run !== undefined && pool !== undefined) {
+        const { records, offset, index } = batch.run;
+        const context = fileContext(item.file, run.follow);
+        const formatted = pool.format([{ records, offset, index, context }]);
+        const written = Promise.all([formatted, lastWrite]).then(([f]) => write(f, item.checkpoint));
+        // Awaited in order (drain); a failure of one still in flight must not go unhandled meanwhile.
+        written.catch(() => {});
+        lastWrite = written;
+        inFlight.push(written);
+        if (inFlight.length >= maxInFlight) await inFlight.shift();
+      } else {
+        const before = run.stage?.before?.(batch.events);
+        if (before !== undefined) await before;
+        for (const event of batch.events) {
+          const p = emitEvent(event, run.formatter, writer, summary);
+          if (p !== undefined) await p;
+        }
+        const after = run.stage?.after?.();
+        if (after !== undefined) await after;
+      }
+      pending = true;
+      pendingBytes += item.bytes;
+      if (item.checkpoint.done) summary.files++;
+      if (pendingBytes >= checkpointBytes) await checkpoint();
     }
-    pending = true;
-    pendingBytes += batch.consumed;
-    if (item.checkpoint.done) summary.files++;
-    if (pendingBytes >= checkpointBytes) await checkpoint();
+    await checkpoint();
+  } finally {
+    // After a failure: runs still in flight are not written, nor checkpointed (nothing of them is lost).
+    await Promise.allSettled(inFlight);
   }
-  await checkpoint();
 }
 
 async function saveState(run: FollowRun): Promise<void> {

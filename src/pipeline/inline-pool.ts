@@ -26,11 +26,6 @@ export class InlinePool implements RunPool {
     }
   }
 
-  /** One run of records read already (a followed file's new records), formatted into one output. */
-  formatRun(run: RecordRun): FormattedRun {
-    return this.formatter.format([run]);
-  }
-
   recycleOutput(output: Buffer): void {
     this.formatter.reuse(whole(output));
   }

@@ -7,9 +7,9 @@ import { join, resolve } from "node:path";
 import type { EventFormatter, FormatterOptions } from "../formats/formatter.js";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
 import { exportFiles } from "../pipeline/export.js";
-import { type CheckpointedOutput, runFollow } from "../pipeline/follow.js";
-import { InlinePool } from "../pipeline/inline-pool.js";
+import { type CheckpointedOutput, followPool, runFollow } from "../pipeline/follow.js";
 import type { LineWriter } from "../pipeline/line-writer.js";
+import { defaultThreads } from "../pipeline/parallel.js";
 import type { BatchStage } from "../pipeline/stage.js";
 import { RunSummary } from "../pipeline/summary.js";
 import type { FileSink } from "../sinks/index.js";
@@ -113,34 +113,41 @@ export class FollowSource implements SourceRunner {
     this.started = true;
     const c = this.config;
     const retainHours = c.retain_hours;
-    await runFollow(
-      {
-        roots,
-        store,
-        state,
-        formatter: this.context.formatter,
-        records: this.context.direct === undefined ? undefined : new InlinePool(this.context.direct),
-        writer: this.context.writer,
-        outputs,
-        summary: this.summary,
-        follow: {
-          settleMs: (c.settle_seconds ?? 5) * 1000,
-          rescanMs: (c.rescan_seconds ?? 30) * 1000,
-          sensorId: c.sensor_id,
-          maxRecordBytes: c.max_record_bytes,
-          progress: this.progress,
+    const threads = defaultThreads();
+    const pool = this.context.direct === undefined ? undefined : followPool(this.context.direct, threads);
+    try {
+      await runFollow(
+        {
+          roots,
+          store,
+          state,
+          formatter: this.context.formatter,
+          records: pool,
+          threads,
+          writer: this.context.writer,
+          outputs,
+          summary: this.summary,
+          follow: {
+            settleMs: (c.settle_seconds ?? 5) * 1000,
+            rescanMs: (c.rescan_seconds ?? 30) * 1000,
+            sensorId: c.sensor_id,
+            maxRecordBytes: c.max_record_bytes,
+            progress: this.progress,
+          },
+          deletion: {
+            remove: c.remove ?? false,
+            removeDamaged: c.remove_damaged ?? false,
+            retainMs: retainHours === undefined ? undefined : retainHours * 3600 * 1000,
+            maxArchiveBytes: c.max_archive_bytes,
+          },
+          stage: this.context.stage,
+          log: this.log,
         },
-        deletion: {
-          remove: c.remove ?? false,
-          removeDamaged: c.remove_damaged ?? false,
-          retainMs: retainHours === undefined ? undefined : retainHours * 3600 * 1000,
-          maxArchiveBytes: c.max_archive_bytes,
-        },
-        stage: this.context.stage,
-        log: this.log,
-      },
-      this.controller.signal,
-    );
+        this.controller.signal,
+      );
+    } finally {
+      await pool?.close?.();
+    }
   }
 
   stop(): void {

@@ -45,6 +45,8 @@ export interface ReadOptions {
    * even a frame object, per record.
    */
   runs?: boolean | undefined;
+  /** With `runs`: memory for each read (a pool's, given back once the run is formatted); default: new memory. */
+  alloc?: ((size: number) => Buffer) | undefined;
 }
 
 const INT32_TEXT = /^-?\d{1,10}$/;
@@ -114,8 +116,12 @@ export async function* readArchiveFile(
   try {
     let position = start;
     for (;;) {
-      // A fresh buffer per read: frames, runs (and decoded binary fields) are views into it.
-      const chunk = Buffer.allocUnsafe(chunkBytes);
+      // Frames and decoded binary fields are views into the buffer read into: a fresh one per read, but for runs
+      // from a pool, whose memory comes back once formatted (the framer keeps no view of it).
+      const chunk =
+        options.runs === true && options.alloc !== undefined
+          ? options.alloc(chunkBytes)
+          : Buffer.allocUnsafe(chunkBytes);
       const bytesRead = readSync(fd, chunk, 0, chunkBytes, position);
       if (bytesRead === 0) break;
       position += bytesRead;

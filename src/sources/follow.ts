@@ -16,6 +16,8 @@ export interface FollowOptions {
   progress?: FollowProgress | undefined;
   /** Batches hold the records undecoded (RecordBatch.run), for a direct writer. */
   runs?: boolean | undefined;
+  /** With `runs`: memory to read into (a pool's, recycled once the run is formatted). */
+  alloc?: ((size: number) => Buffer) | undefined;
 }
 
 /** What is not exported yet, live: measured at the start of each scan, reduced as records are read. */
@@ -39,6 +41,8 @@ export interface FollowChunk {
   file: ArchiveFile;
   checkpoint: FileCheckpoint;
   batch: RecordBatch;
+  /** Bytes of the file this chunk consumed. */
+  bytes: number;
 }
 
 /** A scan found nothing more to read for now. `files` and `bytes`: what the archive holds in all. */
@@ -98,13 +102,15 @@ export class ArchiveFollower {
               maxRecordBytes: this.options.maxRecordBytes,
               sensorId: this.options.sensorId,
               runs: this.options.runs,
+              alloc: this.options.alloc,
             })) {
               if (progress !== undefined)
                 progress.backlogBytes -= Math.max(0, batch.consumed - checkpoint.offset);
+              const bytes = Math.max(0, batch.consumed - checkpoint.offset);
               checkpoint.offset = batch.consumed;
               checkpoint.stopped = batch.stopped;
               if (batch.damages.length > 0) checkpoint.damaged = true;
-              yield { type: "records", file, checkpoint, batch };
+              yield { type: "records", file, checkpoint, batch, bytes };
             }
           }
           if (progress !== undefined && (checkpoint.stopped || checkpoint.offset >= info.size)) {
@@ -112,7 +118,7 @@ export class ArchiveFollower {
           }
           if (settled && (checkpoint.stopped || checkpoint.offset >= info.size)) {
             checkpoint.done = true;
-            yield { type: "records", file, checkpoint, batch: emptyBatch(checkpoint) };
+            yield { type: "records", file, checkpoint, batch: emptyBatch(checkpoint), bytes: 0 };
           } else {
             backlogFiles++;
             backlogBytes += Math.max(0, info.size - checkpoint.offset);

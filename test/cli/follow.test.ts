@@ -199,6 +199,68 @@ describe("cbexport follow", () => {
     assert.deepEqual(outputLines(out), await exportedLines(mirror));
   });
 
+  it("formats on worker threads and on the main thread byte for byte as export does, damage included", async () => {
+    // One 8 MB file: records cross the 1 MiB reads (whose memory the pool recycles), with a zero-length record
+    // and one that frames but does not decode between generated files.
+    const { root, archive } = dirs();
+    const generated = join(root, "generated");
+    const r = await runCli([
+      "generate",
+      "--out",
+      generated,
+      "--events",
+      "30000",
+      "--sensors",
+      "1",
+      "--seed",
+      "5",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const sensor = readdirSync(generated)[0];
+    const parts = readdirSync(join(generated, sensor))
+      .sort()
+      .map((name) => readFileSync(join(generated, sensor, name)));
+    const zeroLength = Buffer.alloc(4);
+    const undecodable = Buffer.from([5, 0, 0, 0, 0x0f, 0xff, 0xff, 0xff, 0xff]);
+    mkdirSync(join(archive, sensor));
+    const big = join(archive, sensor, "big.log");
+    writeFileSync(
+      big,
+      Buffer.concat([parts[0], zeroLength, ...parts.slice(1, 9), undecodable, ...parts.slice(9)]),
+    );
+    assert.ok(statSync(big).size > 7 << 20);
+    const expected = join(root, "expected.json");
+    const exported = await runCli(["export", "--server-name", "s", "--output", expected, archive]);
+    assert.equal(exported.code, 3, exported.stderr);
+    for (const threads of ["1", "2"]) {
+      const state = join(root, `state-${threads}`);
+      const out = join(root, `out-${threads}.json`);
+      const proc = startFollow([
+        archive,
+        "--state",
+        state,
+        "--output",
+        out,
+        "--settle",
+        "0",
+        "--threads",
+        threads,
+        ...COMMON,
+      ]);
+      await waitFor(
+        `the file exported (threads ${threads})`,
+        () => readState(state)?.files[big]?.done === true,
+      );
+      proc.child.kill("SIGTERM");
+      assert.equal(await proc.exited, 0, proc.stderr());
+      assert.ok(
+        readFileSync(out).equals(readFileSync(expected)),
+        `--threads ${threads}: not the bytes export wrote`,
+      );
+      assert.match(proc.stderr(), /zero-length/);
+    }
+  });
+
   it("picks up new sensor folders and growing files; SIGTERM checkpoints and exits 0", async () => {
     const { archive, state, out } = dirs();
     const proc = startFollow([archive, "--state", state, "--output", out, "--settle", "1", ...COMMON]);
