@@ -3,9 +3,9 @@ import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
-import { type CheckpointedOutput, followPool, restoreOutputs, runFollow } from "../pipeline/follow.js";
+import { type CheckpointedOutput, restoreOutputs, runFollow } from "../pipeline/follow.js";
 import { FanOutFormatter } from "../pipeline/format-fan-out.js";
-import { defaultThreads } from "../pipeline/parallel.js";
+import { defaultThreads, runPool } from "../pipeline/parallel.js";
 import { FileSink } from "../sinks/index.js";
 import type { FollowIdle } from "../sources/follow.js";
 import { FORMAT_OPTION_SPECS, integerOption, UsageError } from "./options.js";
@@ -86,7 +86,7 @@ export async function followCommand(args: string[]): Promise<number> {
   const pool =
     run.formatter instanceof FanOutFormatter || run.formatter.recordWriter === undefined
       ? undefined
-      : followPool(run.formatter.options, threads);
+      : runPool(run.formatter.options, threads);
   try {
     await runFollow(
       {

@@ -110,7 +110,11 @@ export async function exportFileRuns(
   threads: number,
   writer: LineWriter,
   summary: RunSummary,
-  options: ReadOptions & { afterFile?: (file: ArchiveFile, damaged: boolean) => Promise<void> } = {},
+  options: ReadOptions & {
+    afterFile?: (file: ArchiveFile, damaged: boolean) => Promise<void>;
+    /** Stops between runs (what was read is written); `afterFile` does not run for the file cut short. */
+    signal?: AbortSignal | undefined;
+  } = {},
 ): Promise<void> {
   // Each job's output is written once it and every job before it are formatted, in a chain of its own, so that
   // reading and handing out jobs go on while a write is in progress (the main thread used to wait through
@@ -143,13 +147,16 @@ export async function exportFileRuns(
     if (job.length > 0) await send();
     while (inFlight.length > 0) await inFlight.shift();
   };
+  const signal = options.signal;
   for (const file of files) {
+    if (signal?.aborted) break;
     summary.files++;
     const troubleBefore = summary.damaged + summary.totalFailed();
     const context = fileContext(file, options);
     let consumed = 0;
     const runOptions = { runBytes: RUN_BYTES, maxRecordBytes: options.maxRecordBytes, alloc: pool.alloc };
     for (const raw of readRecordRuns(file.path, runOptions)) {
+      if (signal?.aborted) break;
       summary.bytes += raw.consumed - consumed;
       consumed = raw.consumed;
       // Framing damage is reported here, decoding damage by the workers.
@@ -159,6 +166,7 @@ export async function exportFileRuns(
       jobBytes += raw.records.length;
       if (jobBytes >= JOB_BYTES) await send();
     }
+    if (signal?.aborted) break;
     if (options.afterFile !== undefined) {
       await drain();
       await writer.flush();

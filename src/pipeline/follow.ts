@@ -1,14 +1,12 @@
 // The long-running follow loop: new archive records → outputs → checkpoint, then deletion of fully exported
 // files (--remove, retention). The checkpoint is saved only after every output has durably accepted the records.
 import { stat, truncate, unlink } from "node:fs/promises";
-import type { EventFormatter, FormatterOptions } from "../formats/formatter.js";
+import type { EventFormatter } from "../formats/formatter.js";
 import { fileContext } from "../sources/archive.js";
 import { ArchiveFollower, type FollowIdle, type FollowOptions } from "../sources/follow.js";
 import type { CheckpointStore, FileCheckpoint, FollowState } from "./checkpoint.js";
 import { emitEvent, JOBS_IN_FLIGHT_PER_THREAD, type RunPool } from "./export.js";
-import { InlinePool } from "./inline-pool.js";
 import type { LineWriter } from "./line-writer.js";
-import { FormatPool } from "./parallel.js";
 import type { FormattedRun } from "./record-batch-formatter.js";
 import type { BatchStage } from "./stage.js";
 import type { RunSummary } from "./summary.js";
@@ -59,12 +57,6 @@ export interface FollowRun {
   records?: RunPool | undefined;
   threads?: number | undefined;
   log: (line: string) => void;
-}
-
-/** What formats a follow's new records: worker threads when there are several (a backlog is caught up on every
- * core), else the main thread. */
-export function followPool(options: FormatterOptions, threads: number): RunPool {
-  return threads > 1 ? new FormatPool(options, threads) : new InlinePool(options);
 }
 
 /**

@@ -7,12 +7,18 @@ import type { Worker } from "node:worker_threads";
 import type { FormatterOptions } from "../formats/formatter.js";
 import { startFormatWorker, takeEarlyFormatWorkers } from "./early-workers.js";
 import type { RunPool } from "./export.js";
+import { InlinePool } from "./inline-pool.js";
 import type { FormattedRun, RecordRun } from "./record-batch-formatter.js";
 import { RecordBuffers } from "./record-buffers.js";
 import { isShared, postable, received, sharedBuffer } from "./transfer.js";
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
+}
+
+/** A pool for `threads` threads: worker threads when there are several, else the main thread (InlinePool). */
+export function runPool(options: FormatterOptions, threads: number): RunPool {
+  return threads > 1 ? new FormatPool(options, threads) : new InlinePool(options);
 }
 
 interface Pending {

@@ -6,10 +6,10 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { EventFormatter, FormatterOptions } from "../formats/formatter.js";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
-import { exportFiles } from "../pipeline/export.js";
-import { type CheckpointedOutput, followPool, runFollow } from "../pipeline/follow.js";
+import { exportFileRuns, exportFiles } from "../pipeline/export.js";
+import { type CheckpointedOutput, runFollow } from "../pipeline/follow.js";
 import type { LineWriter } from "../pipeline/line-writer.js";
-import { defaultThreads } from "../pipeline/parallel.js";
+import { defaultThreads, runPool } from "../pipeline/parallel.js";
 import type { BatchStage } from "../pipeline/stage.js";
 import { RunSummary } from "../pipeline/summary.js";
 import type { FileSink } from "../sinks/index.js";
@@ -114,7 +114,7 @@ export class FollowSource implements SourceRunner {
     const c = this.config;
     const retainHours = c.retain_hours;
     const threads = defaultThreads();
-    const pool = this.context.direct === undefined ? undefined : followPool(this.context.direct, threads);
+    const pool = this.context.direct === undefined ? undefined : runPool(this.context.direct, threads);
     try {
       await runFollow(
         {
@@ -224,13 +224,25 @@ export class ExportSource implements SourceRunner {
             await unlink(file.path);
           }
         : undefined;
-    await exportFiles(this.files, this.context.formatter, this.context.writer, this.summary, {
-      sensorId: c.sensor_id,
-      maxRecordBytes: c.max_record_bytes,
-      afterFile,
-      stage: this.context.stage,
-      signal: this.controller.signal,
-    });
+    const options = { sensorId: c.sensor_id, maxRecordBytes: c.max_record_bytes, afterFile };
+    const signal = this.controller.signal;
+    const direct = this.context.direct;
+    if (direct === undefined) {
+      const { formatter, writer, stage } = this.context;
+      await exportFiles(this.files, formatter, writer, this.summary, { ...options, stage, signal });
+    } else {
+      // Records straight from their bytes to the direct writer, on every core (Routing.direct).
+      const threads = defaultThreads();
+      const pool = runPool(direct, threads);
+      try {
+        await exportFileRuns(this.files, pool, threads, this.context.writer, this.summary, {
+          ...options,
+          signal,
+        });
+      } finally {
+        await pool.close?.();
+      }
+    }
     this.done = !this.controller.signal.aborted;
     this.log(`exported ${this.summary.files} file(s), ${this.summary.records} record(s)`);
   }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
+import { fixture } from "../helpers/fixtures.js";
 import { lineCount, sleep, waitFor } from "../helpers/follow.js";
 import { get, metric, startRun, statusAddress } from "../helpers/service.js";
 
@@ -177,6 +178,53 @@ server_name: s
         service.child.kill("SIGKILL");
       }
     }
+  });
+
+  it("an export source writes what export writes, removes the files it finished, keeps a damaged one (exit 3)", async () => {
+    const d = dirs();
+    await generate(d.archive, 4000, 2, 11);
+    const sensor = readdirSync(d.archive)[0];
+    // A zero-length record: the file is damaged, its other records exported.
+    const damaged = join(d.archive, sensor, "damaged.log");
+    const sample = readFileSync(fixture("corpus", "archive", "2013-02-08_17-12-24-277.log"));
+    writeFileSync(damaged, Buffer.concat([sample, Buffer.alloc(4), sample]));
+    const reference = join(d.root, "export.json");
+    const r = await runCli(["export", "--server-name", "s", "--output", reference, d.archive]);
+    assert.equal(r.code, 3, r.stderr);
+    // First with a filter (each record decoded into an event), then without (records straight to the direct
+    // writer, Routing.direct), removing the files.
+    for (const [name, filter] of [
+      ["decoded", ", filter: { exclude_kinds: [tamper] }"],
+      ["direct", ""],
+    ]) {
+      const out = join(d.out, `${name}.json`);
+      const config = join(d.root, `${name}.yaml`);
+      writeFileSync(
+        config,
+        `sources:
+  archive: { type: export, path: ${d.archive}, remove: ${name === "direct"} }
+outputs:
+  local: { type: file, path: ${out}${filter} }
+state: ${join(d.state, name)}
+server_name: s
+`,
+      );
+      const service = startRun(config);
+      try {
+        assert.equal(await service.exited, 3, service.stderr());
+        const expected = readFileSync(reference, "utf8")
+          .split("\n")
+          .filter((l) => l !== "" && (name === "direct" || !l.includes('"event_type":"tamper"')));
+        assert.deepEqual(readFileSync(out, "utf8").split("\n").slice(0, -1), expected, name);
+      } finally {
+        service.child.kill("SIGKILL");
+      }
+    }
+    // The direct run removed every file but the damaged one.
+    assert.deepEqual(
+      readdirSync(d.archive).flatMap((s) => readdirSync(join(d.archive, s))),
+      ["damaged.log"],
+    );
   });
 
   it("refuses a bad configuration with the file, line and key path (exit 2)", async () => {
