@@ -115,10 +115,12 @@ export async function* readArchiveFile(
   const fd = openSync(file.path, "r");
   try {
     let position = start;
+    let chunk: Buffer | undefined;
     for (;;) {
-      // Frames and decoded binary fields are views into the buffer read into: a fresh one per read, but for runs
-      // from a pool, whose memory comes back once formatted (the framer keeps no view of it).
-      const chunk =
+      // Frames and decoded binary fields are views into the buffer read into: a fresh one per read. Runs take
+      // pool memory, which comes back once formatted; a buffer no run took is read into again (the framer keeps
+      // no view of it), so that the pool's memory goes round instead of being dropped.
+      chunk ??=
         options.runs === true && options.alloc !== undefined
           ? options.alloc(chunkBytes)
           : Buffer.allocUnsafe(chunkBytes);
@@ -128,14 +130,18 @@ export async function* readArchiveFile(
       const damages: Damage[] = [];
       if (options.runs === true) {
         const run = framer.pushRun(chunk.subarray(0, bytesRead), damages);
+        if (run !== undefined && run.records.buffer === chunk.buffer) chunk = undefined;
         const records = run?.count ?? 0;
         yield { events: [], run, damages, consumed: framer.consumed, records, stopped: framer.isStopped };
       } else {
         const frames: Frame[] = [];
         framer.push(chunk.subarray(0, bytesRead), frames, damages);
+        chunk = undefined;
         yield decodeFrames(frames, damages, context, framer);
       }
       if (framer.isStopped) return;
+      // A short read is the end of the file (as it stands: a growing file is read on from here by the next scan).
+      if (bytesRead < chunkBytes) break;
     }
     if (options.final === false) return;
     const damages: Damage[] = [];
