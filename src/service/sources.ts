@@ -10,6 +10,7 @@ import { exportFileRuns, exportFiles } from "../pipeline/export.js";
 import { type CheckpointedOutput, runFollow } from "../pipeline/follow.js";
 import type { LineWriter } from "../pipeline/line-writer.js";
 import { defaultThreads, runPool } from "../pipeline/parallel.js";
+import { RecordRunFormatter } from "../pipeline/record-batch-formatter.js";
 import type { BatchStage } from "../pipeline/stage.js";
 import { RunSummary } from "../pipeline/summary.js";
 import type { FileSink } from "../sinks/index.js";
@@ -313,6 +314,7 @@ export class BusSource implements SourceRunner {
       decode: { maxRecordBytes: c.max_record_bytes },
       sensorId: c.sensor_id,
       stage: this.context.stage,
+      records: this.context.direct === undefined ? undefined : new RecordRunFormatter(this.context.direct),
     });
     const batches = new BatchWriter(exporter, this.context.writer, deadLetters, queue, this.log);
     this.consumer = new BusConsumer({

@@ -3,7 +3,7 @@
 // handed back untouched (normalizeNotification in src/formats/notification.ts turns them into documents).
 import type { Damage } from "../decode/damage.js";
 import { decodeRecord, type RecordContext, type SensorEvent } from "../decode/event.js";
-import { frameBuffer } from "../decode/framing.js";
+import { type FramedRun, Framer, frameBuffer } from "../decode/framing.js";
 import { hasZipSignature, listZip, zipMembers } from "./zip.js";
 
 export const RAW_SENSOR_EXCHANGE = "api.rawsensordata";
@@ -24,6 +24,16 @@ export interface BusDecodeOptions {
   maxRecordBytes?: number;
   /** Inflated size limit per zip member. Default 256 MiB. */
   maxMemberBytes?: number;
+  /**
+   * Bundles' records come back undecoded, as runs of bytes (BusDecodeResult.runs) for a direct writer: framing
+   * damage is reported here, decoding damage by whoever formats them. Single events are decoded all the same.
+   */
+  runs?: boolean;
+}
+
+/** A bundle's (or zip member's) complete records, as they stand, with the identity of the message's headers. */
+export interface BusRun extends FramedRun {
+  context: RecordContext;
 }
 
 export interface BusNotification {
@@ -36,6 +46,8 @@ export type BusDecoder = "zip" | "bundle" | "event" | "json" | "none";
 
 export interface BusDecodeResult {
   events: SensorEvent[];
+  /** With the `runs` option: the bundles' records, undecoded. */
+  runs: BusRun[];
   damages: Damage[];
   /** Set for `application/json` bodies. */
   notification?: BusNotification;
@@ -107,7 +119,7 @@ function describeValue(value: unknown): string {
 /** Decodes one message per BUS.md §6 (3.8 rules). Never throws on bad data: problems come back as damage. */
 export function decodeBusMessage(message: BusMessage, options: BusDecodeOptions = {}): BusDecodeResult {
   const decoder = selectDecoder(message, options);
-  const out: BusDecodeResult = { events: [], damages: [], decoder };
+  const out: BusDecodeResult = { events: [], runs: [], damages: [], decoder };
   switch (decoder) {
     case "json":
       out.notification = { body: message.body, routingKey: message.routingKey };
@@ -264,6 +276,15 @@ function decodePlainBundle(
   options: BusDecodeOptions,
   out: BusDecodeResult,
 ): void {
+  if (options.runs === true) {
+    const framer = new Framer({ file: context.file, maxRecordBytes: options.maxRecordBytes });
+    const damages: Damage[] = [];
+    const run = framer.pushRun(bundle, damages);
+    framer.end(damages);
+    if (run !== undefined) out.runs.push({ ...run, context });
+    out.damages.push(...damages);
+    return;
+  }
   const { frames, damages } = frameBuffer(bundle, {
     file: context.file,
     maxRecordBytes: options.maxRecordBytes,

@@ -5,9 +5,16 @@ import { describeDamage } from "../../decode/damage.js";
 import type { EventFormatter } from "../../formats/formatter.js";
 import { emitEvent } from "../../pipeline/export.js";
 import type { LineWriter } from "../../pipeline/line-writer.js";
+import type { RecordRunFormatter } from "../../pipeline/record-batch-formatter.js";
 import type { BatchStage } from "../../pipeline/stage.js";
 import type { RunSummary } from "../../pipeline/summary.js";
-import { type BusDecodeOptions, type BusDecodeResult, decodeBusMessage } from "../bus-message.js";
+import { copyOf } from "../../pipeline/transfer.js";
+import {
+  type BusDecodeOptions,
+  type BusDecodeResult,
+  type BusRun,
+  decodeBusMessage,
+} from "../bus-message.js";
 import { EVENTS_EXCHANGE, RAW_EXCHANGE, type Selection } from "./selection.js";
 
 /** What the consumer knows of a delivery (a subset of amqplib's ConsumeMessage, easy to build in tests). */
@@ -33,6 +40,11 @@ export interface MessageExporterOptions {
   sensorId?: number | undefined;
   /** Enrichment and routed back-pressure around each message's events (`cbexport run`). */
   stage?: BatchStage | undefined;
+  /**
+   * Formats bundles' records straight from their bytes with a direct writer (formats/fast/), without an event
+   * per record: for a formatter of one format with the same options, and without a stage.
+   */
+  records?: RecordRunFormatter | undefined;
 }
 
 export class MessageExporter {
@@ -53,6 +65,7 @@ export class MessageExporter {
       outcome.problems.push(describeDamage(damage));
     }
     this.summary.records += decoded.events.length;
+    if (decoded.runs.length > 0) await this.writeRuns(decoded.runs, outcome);
     const stage = this.options.stage;
     if (stage?.before !== undefined && this.options.selection.raw && decoded.events.length > 0) {
       const before = stage.before(decoded.events);
@@ -81,6 +94,27 @@ export class MessageExporter {
     return outcome;
   }
 
+  /** Bundles' records by the direct writer, in one output; records it cannot write are decoded and reported. */
+  private async writeRuns(runs: readonly BusRun[], outcome: MessageOutcome): Promise<void> {
+    const formatter = this.options.records as RecordRunFormatter;
+    const formatted = formatter.format(runs);
+    // As when decoding every record: a record that does not decode is damage, not a record in.
+    this.summary.records += formatted.records - formatted.damages.length;
+    this.summary.addFormatted(formatted);
+    for (const damage of formatted.damages) outcome.problems.push(describeDamage(damage));
+    for (const f of formatted.failures)
+      outcome.problems.push(`cannot format the ${f.kind} event at ${f.where}`);
+    for (const [, n] of formatted.exported) outcome.events += n;
+    outcome.lines += formatted.lines;
+    const output = formatted.output;
+    const pending = this.writer.addEncoded(
+      this.writer.releasesData ? output : copyOf(output),
+      formatted.lines,
+    );
+    if (pending !== undefined) await pending;
+    formatter.reuse(Buffer.from(output.buffer, 0, output.buffer.byteLength));
+  }
+
   /** Never throws for a bad message: a decoder bug on one odd body must not stop the stream (poison message). */
   private decode(delivery: Delivery, name: string, outcome: MessageOutcome): BusDecodeResult | undefined {
     const { selection, sensorId } = this.options;
@@ -97,7 +131,7 @@ export class MessageExporter {
           headers,
           name,
         },
-        this.options.decode,
+        { ...this.options.decode, runs: this.options.records !== undefined && selection.raw },
       );
     } catch (err) {
       const reason = `decoder failed: ${(err as Error).message}`;

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { EventFormatter } from "../../../src/formats/formatter.js";
+import { EventFormatter, type FormatterOptions } from "../../../src/formats/formatter.js";
 import { LineWriter } from "../../../src/pipeline/line-writer.js";
+import { RecordRunFormatter } from "../../../src/pipeline/record-batch-formatter.js";
 import { RunSummary } from "../../../src/pipeline/summary.js";
 import type { Sink } from "../../../src/sinks/sink.js";
 import { BatchWriter } from "../../../src/sources/bus/batch.js";
@@ -45,19 +46,22 @@ class MemoryBox extends DeadLetterBox {
   }
 }
 
-function setup(selection: SelectionInput = {}) {
+/** `direct`: bundles' records go straight to the direct writer (the default of `cbexport bus` for one format). */
+function setup(selection: SelectionInput = {}, direct = false, format: "json" | "leef" = "json") {
   const sink = new MemorySink();
-  const writer = new LineWriter([sink]);
+  const writer = new LineWriter([sink], { restoreInvalidBytes: format === "leef" });
   const summary = new RunSummary(() => {});
   const plan = planSelection(selection);
-  const formatter = new EventFormatter({
-    format: "json",
+  const options: FormatterOptions = {
+    format,
     profile: "forwarder",
     serverName: "cbserver",
     timeFloat: false,
     rawEvents: plan.rawEventNames === undefined ? undefined : new Set(plan.rawEventNames.split(",")),
-  });
-  const exporter = new MessageExporter(formatter, writer, summary, { selection: plan });
+  };
+  const formatter = new EventFormatter(options);
+  const records = direct ? new RecordRunFormatter(options) : undefined;
+  const exporter = new MessageExporter(formatter, writer, summary, { selection: plan, records });
   const box = new MemoryBox();
   const logs: string[] = [];
   const batches = new BatchWriter(exporter, writer, box, "q", (l) => logs.push(l));
@@ -83,6 +87,46 @@ describe("bus messages to lines", () => {
     assert.deepEqual(b.problems, []);
     await writer.flush();
     assert.deepEqual(sink.lines(), [NETCONN.output, ...FEED.output.split("\n")]);
+  });
+
+  it("bundles straight to the direct writer: the lines, counts and problems of decoding every record", async () => {
+    const bundle = readFileSync(join(CORPUS, "bus", "bundleone.bin"));
+    const first = 4 + bundle.readUInt32LE(0);
+    // A zero-length record and one that frames but does not decode after the first record; the last cut short.
+    const damaged = Buffer.concat([
+      bundle.subarray(0, first),
+      Buffer.alloc(4),
+      Buffer.from([5, 0, 0, 0, 0x0f, 0xff, 0xff, 0xff, 0xff]),
+      bundle.subarray(first, bundle.length - 3),
+    ]);
+    const zipped = readFileSync(join(CORPUS, "bus", "3.zip"));
+    for (const format of ["json", "leef"] as const) {
+      const results = [false, true].map(async (direct) => {
+        const run = setup({}, direct, format);
+        const outcomes = [];
+        for (const [body, contentType] of [
+          [bundle, "application/protobuf"],
+          [damaged, "application/protobuf"],
+          [zipped, "application/zip"],
+        ] as const) {
+          const delivery = { body, exchange: "api.rawsensordata", routingKey: "", contentType };
+          outcomes.push(
+            await run.exporter.export({ ...delivery, headers: { sensorId: 5, sensorHostName: "H" } }),
+          );
+        }
+        await run.writer.flush();
+        return { outcomes, data: run.sink.data, records: run.summary.records, damaged: run.summary.damaged };
+      });
+      const [decoding, direct] = await Promise.all(results);
+      assert.ok(decoding.outcomes[0].events > 700);
+      assert.equal(direct.data, decoding.data, format);
+      assert.equal(direct.records, decoding.records);
+      assert.equal(direct.damaged, 3);
+      assert.deepEqual(
+        direct.outcomes.map((o) => [o.events, o.lines, [...o.problems].sort()]),
+        decoding.outcomes.map((o) => [o.events, o.lines, [...o.problems].sort()]),
+      );
+    }
   });
 
   it("treats a bundle on a renamed raw exchange as a bundle, with identity from the headers", async () => {
