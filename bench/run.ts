@@ -129,6 +129,30 @@ async function main(): Promise<void> {
   );
   results.push(result("write JSON bytes only (floor)", floor, 0, jsonBytes, framingRate));
   rmSync(out, { force: true });
+  // follow catching up the whole archive (fresh state each time): checkpoints (fsync every 4 MiB) included.
+  const state = join(BENCH, "follow-state");
+  const follow = await repeat(() => {
+    rmSync(out, { force: true });
+    rmSync(state, { recursive: true, force: true });
+    return run([
+      CLI,
+      "follow",
+      ARCHIVE,
+      "--state",
+      state,
+      "--server-name",
+      "bench",
+      "--output",
+      out,
+      "--settle",
+      "0",
+      "--idle-exit",
+      "0",
+    ]);
+  });
+  results.push(result("follow catching up, JSON", follow, inputBytes, statSync(out).size, framingRate));
+  rmSync(out, { force: true });
+  rmSync(state, { recursive: true, force: true });
   if (process.env.BENCH_BIG === "1") {
     // Memory must not grow with the input: the whole archive four times over, as one file of about 1 GB.
     const big = join(BENCH, `big-${EVENTS}`, "7", "one.log");
@@ -138,7 +162,11 @@ async function main(): Promise<void> {
       for (let i = 0; i < 4; i++) for (const part of parts) appendFileSync(big, readFileSync(part));
     }
     const args = [CLI, "export", "--server-name", "bench", "--output", out, dirname(dirname(big))];
-    const timing = await repeat(() => run(args));
+    // A fresh output each time: export appends to an existing file.
+    const timing = await repeat(() => {
+      rmSync(out, { force: true });
+      return run(args);
+    });
     const bigResult = result(
       "forwarder JSON, one 1 GB file",
       timing,

@@ -25,6 +25,7 @@ export async function followCommand(args: string[]): Promise<number> {
       "retain-hours": { type: "string" },
       "max-archive-bytes": { type: "string" },
       threads: { type: "string" },
+      "idle-exit": { type: "string" },
     },
     allowPositionals: true,
   });
@@ -51,6 +52,8 @@ export async function followCommand(args: string[]): Promise<number> {
   const sensorId = integerOption("sensor-id", values["sensor-id"], -2147483648, 2147483647);
   const maxRecordBytes = integerOption("max-record-bytes", values["max-record-bytes"], 1, 2147483647);
   const threads = integerOption("threads", values.threads, 1, 256) ?? defaultThreads();
+  const idleExit =
+    values["idle-exit"] === undefined ? undefined : secondsOption("idle-exit", values["idle-exit"], 0);
   const roots = positionals.map((p) => resolve(p));
   for (const root of roots) {
     const info = await stat(root).catch(() => undefined);
@@ -82,6 +85,13 @@ export async function followCommand(args: string[]): Promise<number> {
   process.on("SIGINT", () => stop("SIGINT"));
 
   const status = process.stderr.isTTY ? statusLine(run.summary) : undefined;
+  const onIdle =
+    idleExit === undefined
+      ? status
+      : idleExitOnIdle(idleExit, run.summary, status, () => {
+          log(`cbexport: caught up, nothing new for ${idleExit} s: stopping`);
+          controller.abort();
+        });
   // New records go straight from their bytes to a direct writer (formats/fast/) when one covers the format.
   const pool =
     run.formatter instanceof FanOutFormatter || run.formatter.recordWriter === undefined
@@ -106,7 +116,7 @@ export async function followCommand(args: string[]): Promise<number> {
           retainMs: retainHours === undefined ? undefined : retainHours * 3600 * 1000,
           maxArchiveBytes,
         },
-        onIdle: status,
+        onIdle,
         log,
       },
       controller.signal,
@@ -138,6 +148,29 @@ function secondsOption(name: string, text: string | undefined, fallback: number)
   if (text.trim() === "" || !Number.isFinite(n) || n < 0)
     throw new UsageError(`--${name} must be a number ≥ 0 (got "${text}")`);
   return n;
+}
+
+/**
+ * --idle-exit: after a scan that left nothing to read, stops the follower once `seconds` pass without a new
+ * record (checked when they have passed; a record read meanwhile waits for the next such scan).
+ */
+function idleExitOnIdle(
+  seconds: number,
+  summary: { records: number },
+  status: ((idle: FollowIdle) => void) | undefined,
+  stop: () => void,
+): (idle: FollowIdle) => void {
+  let timer: NodeJS.Timeout | undefined;
+  return (idle) => {
+    status?.(idle);
+    if (idle.backlogFiles > 0 || timer !== undefined) return;
+    const records = summary.records;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (summary.records === records) stop();
+    }, seconds * 1000);
+    timer.unref();
+  };
 }
 
 /** One status line on a terminal, rewritten after each scan. */

@@ -128,6 +128,8 @@ Follow options:
                                  than N bytes, e.g. --max-archive-bytes 50000000000
   --threads N                    format on N threads, so that a backlog is caught up on every core
                                  (default: one per core; 1 = in-process), e.g. --threads 2
+  --idle-exit SECONDS            stop (checkpointed, exit 0) once caught up and nothing new came for that
+                                 long, e.g. --idle-exit 0 (a scheduled catch-up) or --idle-exit 600
 
 ${FORMAT_OPTIONS}`;
 

@@ -261,6 +261,24 @@ describe("cbexport follow", () => {
     }
   });
 
+  it("--idle-exit stops by itself once caught up, checkpointed: a second run adds only what arrived since", async () => {
+    const { archive, state, out } = dirs();
+    mkdirSync(join(archive, "7"));
+    writeFileSync(join(archive, "7", "a.log"), SAMPLE);
+    const args = [archive, "--state", state, "--output", out, "--settle", "0", ...COMMON];
+    const first = await runCli(["follow", ...args, "--idle-exit", "0"]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /caught up, nothing new for 0 s: stopping/);
+    assert.equal(lineCount(out), 20);
+    // Waits a second without news, while a file arriving meanwhile is still taken.
+    const second = startFollow([...args, "--idle-exit", "1"]);
+    await sleep(300);
+    writeFileSync(join(archive, "7", "b.log"), BUNDLE);
+    assert.equal(await second.exited, 0, second.stderr());
+    const expected = await exportedLines(archive);
+    assert.deepEqual(outputLines(out), expected, "every record exactly once");
+  });
+
   it("picks up new sensor folders and growing files; SIGTERM checkpoints and exits 0", async () => {
     const { archive, state, out } = dirs();
     const proc = startFollow([archive, "--state", state, "--output", out, "--settle", "1", ...COMMON]);
