@@ -119,7 +119,7 @@ Example:
 Follow options:
   --state DIR                    where checkpoints are kept (required), e.g. --state /var/lib/cbexport
   --settle SECONDS               a file whose size changed within this time is still being written
-                                 (default 5), e.g. --settle 10
+                                 (default 5; a file written to again later is read on), e.g. --settle 10
   --rescan SECONDS               full rescan interval, in case notifications were missed (default 30)
   --remove                       delete each archive file once it is completely exported
   --remove-damaged               with --remove, delete files with damaged records too

@@ -92,7 +92,13 @@ export class ArchiveFollower {
           if (info === undefined) continue; // deleted before it was read: nothing to export
           bytes += info.size;
           const checkpoint = this.checkpointFor(file.path, info.dev, info.ino);
-          if (checkpoint.stopped || checkpoint.done) continue;
+          if (checkpoint.stopped) continue;
+          if (checkpoint.done) {
+            if (info.size <= checkpoint.offset) continue;
+            // Written to again after a pause longer than the settle time (or seen the instant it was created,
+            // empty): its new records are read, not left behind for good.
+            checkpoint.done = false;
+          }
           const ageMs = Date.now() - info.mtimeMs;
           const settled = ageMs >= this.options.settleMs;
           if (info.size > checkpoint.offset) {
@@ -149,7 +155,7 @@ export class ArchiveFollower {
       if (info === undefined) continue;
       const known = this.state.files[file.path];
       const same = known !== undefined && known.dev === info.dev && known.ino === info.ino;
-      if (same && (known.stopped || known.done)) continue;
+      if (same && known.stopped) continue;
       const unread = info.size - (same ? known.offset : 0);
       if (unread <= 0) continue;
       backlogFiles++;

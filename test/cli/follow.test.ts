@@ -269,6 +269,25 @@ describe("cbexport follow", () => {
     assert.deepEqual(outputLines(out), expected, "every record exactly once");
   });
 
+  it("reads on in a file written to again after it had settled (or was seen empty)", async () => {
+    const { archive, state, out } = dirs();
+    mkdirSync(join(archive, "7"));
+    const file = join(archive, "7", "a.log");
+    writeFileSync(file, "");
+    const catchUp = async () => {
+      const r = await runCli(["follow", archive, "--state", state, "--output", out, ...CATCH_UP]);
+      assert.equal(r.code, 0, r.stderr);
+    };
+    await catchUp();
+    assert.equal(readState(state)?.files[file]?.done, true, "seen empty and settled: complete");
+    appendFileSync(file, SAMPLE);
+    await catchUp();
+    assert.equal(lineCount(out), 20);
+    appendFileSync(file, BUNDLE);
+    await catchUp();
+    assert.deepEqual(outputLines(out), await exportedLines(archive), "every record exactly once");
+  });
+
   it("picks up new sensor folders and growing files; SIGTERM checkpoints and exits 0", async () => {
     const { archive, state, out } = dirs();
     const proc = startFollow([archive, "--state", state, "--output", out, "--settle", "1", ...COMMON]);
