@@ -2,7 +2,7 @@
 // an event (the forwarder's -check). One line per check; exit 1 when any failed.
 import { lookup } from "node:dns/promises";
 import { constants } from "node:fs";
-import { access, mkdir, readFile, stat } from "node:fs/promises";
+import { access, readFile, stat } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer, connect as netConnect } from "node:net";
@@ -14,6 +14,7 @@ import { ConfigError, loadConfig } from "../service/config/load.js";
 import type { BusSourceConfig } from "../service/config/schema.js";
 import { resolveSettings, type Settings } from "../service/config/settings.js";
 import { parseListen } from "../service/status-server.js";
+import { makeDirectory } from "../sinks/directory.js";
 import type { Destination, NetworkDestination } from "../sinks/index.js";
 import { tlsConnectionOptions } from "../sinks/tls.js";
 import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
@@ -264,7 +265,7 @@ async function readableFolder(path: string): Promise<string> {
 }
 
 async function writableFolder(path: string): Promise<string> {
-  await mkdir(path, { recursive: true }).catch((err: Error) => {
+  await makeDirectory(path).catch((err: Error) => {
     throw new Error(`cannot create ${path}: ${err.message}`);
   });
   await access(path, constants.W_OK | constants.X_OK).catch(() => {

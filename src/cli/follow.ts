@@ -1,11 +1,12 @@
 // `cbexport follow PATH... --state DIR [options]`: export an archive as it grows, resuming exactly after a stop.
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
 import { type CheckpointedOutput, restoreOutputs, runFollow } from "../pipeline/follow.js";
 import { FanOutFormatter } from "../pipeline/format-fan-out.js";
 import { defaultThreads, runPool } from "../pipeline/parallel.js";
+import { makeDirectory } from "../sinks/directory.js";
 import { FileSink } from "../sinks/index.js";
 import type { FollowIdle } from "../sources/follow.js";
 import { FORMAT_OPTION_SPECS, integerOption, UsageError } from "./options.js";
@@ -59,7 +60,7 @@ export async function followCommand(args: string[]): Promise<number> {
     const info = await stat(root).catch(() => undefined);
     if (info === undefined || !info.isDirectory()) throw new UsageError(`${root} is not a folder`);
   }
-  await mkdir(values.state, { recursive: true });
+  await makeDirectory(values.state);
   const store = new CheckpointStore(values.state);
   const state = await store.load();
   const log = (line: string) => process.stderr.write(`${line}\n`);

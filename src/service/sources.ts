@@ -1,7 +1,7 @@
 // The sources of a run, each driving an existing loop (follow's checkpoints, the bus consumer's ack-after-flush,
 // the one-off export) with the run's shared formatter, writer and batch stage: every checkpoint and every ack
 // waits for the flush of every output. State lives in STATE/<source name>/.
-import { mkdir, stat, unlink } from "node:fs/promises";
+import { stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { EventFormatter, FormatterOptions } from "../formats/formatter.js";
@@ -13,6 +13,7 @@ import { defaultThreads, runPool } from "../pipeline/parallel.js";
 import { RecordRunFormatter } from "../pipeline/record-batch-formatter.js";
 import type { BatchStage } from "../pipeline/stage.js";
 import { RunSummary } from "../pipeline/summary.js";
+import { makeDirectory } from "../sinks/directory.js";
 import type { FileSink } from "../sinks/index.js";
 import { type ArchiveFile, listArchiveFiles } from "../sources/archive.js";
 import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
@@ -102,7 +103,7 @@ export class FollowSource implements SourceRunner {
         throw new Error(`source ${this.name}: ${root} is not a folder`);
     }
     const dir = join(this.context.state as string, this.name);
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     const store = new CheckpointStore(dir);
     const state = await store.load();
     // Their lengths were restored to the checkpoint before they were opened (Service.restoreFiles).

@@ -1,9 +1,10 @@
 // An output file, appended to. flush() fsyncs, so flushed data survives a crash. With rotation options the
 // file is renamed with a timestamp and a fresh one started, only between two writes: LineWriter hands whole
 // lines, so no line is ever split across files. Past 32 MiB a file is written with O_DIRECT (direct-writes.ts).
-import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
+import { type FileHandle, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DirectWrites } from "./direct-writes.js";
+import { makeDirectory } from "./directory.js";
 import {
   checkRotationOptions,
   gzipFile,
@@ -70,7 +71,7 @@ export class FileSink implements Sink {
     const now = options.now ?? Date.now;
     let handle: FileHandle | undefined;
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await makeDirectory(dirname(path));
       handle = await open(path, "a");
       // An existing file is appended to, and its bytes count towards rotateBytes.
       const stat = await handle.stat();

@@ -5,8 +5,9 @@
 //
 // Segment layout: records framed as a 4-byte big-endian length and the bytes. The delivered position is kept in
 // `position` (segment and offset); losing it only means records are delivered again, never lost.
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDirectory } from "../directory.js";
 import { syncDirectory } from "../rotation.js";
 
 export interface SpoolOptions {
@@ -45,7 +46,7 @@ export class Spool {
 
   static async open(options: SpoolOptions): Promise<Spool> {
     const { dir } = options;
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     await lock(dir);
     const found = (await readdir(dir))
       .map((name) => SEGMENT.exec(name))

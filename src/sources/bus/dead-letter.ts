@@ -1,7 +1,8 @@
 // The dead-letter folder: a message that could not be exported completely is kept there (its body, and a JSON
 // file with where it came from and why) before it is acknowledged, so nothing leaves the bus unrecorded.
-import { mkdir, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDirectory } from "../../sinks/directory.js";
 
 export interface DeadLetter {
   body: Buffer;
@@ -77,7 +78,7 @@ export class DeadLetterBox {
   private async makeDir(): Promise<void> {
     if (this.made) return;
     try {
-      await mkdir(this.dir, { recursive: true });
+      await makeDirectory(this.dir);
     } catch (err) {
       throw new DeadLetterError(this.dir, err);
     }
