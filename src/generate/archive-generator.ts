@@ -1,9 +1,10 @@
 // Deterministic synthetic CB EDR archives (ARCHIVE.md §2–§3): one folder per sensor id, files named by server
 // receive time, each a batch of length-prefixed CbEventMsg records without `env`, as a real server writes them.
 // Everything comes from one seeded PRNG, so the same seed gives byte-identical files.
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { swapPort } from "../decode/values.js";
+import { makeDirectory } from "../sinks/directory.js";
 import { ProtoWriter } from "./protobuf-writer.js";
 
 export interface GenerateOptions {
@@ -1114,7 +1115,7 @@ export async function generateArchive(options: GenerateOptions): Promise<Generat
     let records = 0;
     while (records < batch) records += sim.step(w, batch - records);
     const dir = join(options.out, String(sim.id));
-    if (isNew) await mkdir(dir, { recursive: true });
+    if (isNew) await makeDirectory(dir);
     const path = join(dir, sim.nextFileName());
     await writeFile(path, w.view());
     result.files++;
