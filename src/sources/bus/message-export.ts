@@ -65,7 +65,9 @@ export class MessageExporter {
       outcome.problems.push(describeDamage(damage));
     }
     this.summary.records += decoded.events.length;
-    if (decoded.runs.length > 0) await this.writeRuns(decoded.runs, outcome);
+    const records = this.options.records;
+    if (records !== undefined && decoded.runs.length > 0)
+      await this.writeRuns(records, decoded.runs, outcome);
     const stage = this.options.stage;
     if (stage?.before !== undefined && this.options.selection.raw && decoded.events.length > 0) {
       const before = stage.before(decoded.events);
@@ -95,8 +97,11 @@ export class MessageExporter {
   }
 
   /** Bundles' records by the direct writer, in one output; records it cannot write are decoded and reported. */
-  private async writeRuns(runs: readonly BusRun[], outcome: MessageOutcome): Promise<void> {
-    const formatter = this.options.records as RecordRunFormatter;
+  private async writeRuns(
+    formatter: RecordRunFormatter,
+    runs: readonly BusRun[],
+    outcome: MessageOutcome,
+  ): Promise<void> {
     const formatted = formatter.format(runs);
     // As when decoding every record: a record that does not decode is damage, not a record in.
     this.summary.records += formatted.records - formatted.damages.length;
