@@ -1,7 +1,6 @@
 // `cbexport bus [options]`: consume the CB server's RabbitMQ bus until stopped (SIGTERM/SIGINT, --idle-exit).
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { FanOutFormatter } from "../pipeline/format-fan-out.js";
 import { RecordRunFormatter } from "../pipeline/record-batch-formatter.js";
 import { BatchWriter } from "../sources/bus/batch.js";
 import { BrokerConfigError, resolveBroker } from "../sources/bus/broker.js";
@@ -76,7 +75,7 @@ export async function busCommand(args: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const deadLetters = new DeadLetterBox(values["dead-letter"] ?? DEFAULT_DEAD_LETTER_DIR);
   // Bundles' records go straight from their bytes to a direct writer (formats/fast/) when one covers the format.
-  const direct = !(run.formatter instanceof FanOutFormatter) && run.formatter.recordWriter !== undefined;
+  const direct = run.formatter.recordWriter !== undefined;
   const exporter = new MessageExporter(run.formatter, run.writer, run.summary, {
     selection,
     decode: { maxRecordBytes },

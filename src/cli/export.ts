@@ -5,8 +5,7 @@ import { parseArgs } from "node:util";
 import { takeEarlyFormatWorkers } from "../pipeline/early-workers.js";
 import { exportFileRuns, exportFiles } from "../pipeline/export.js";
 import { FanOutFormatter } from "../pipeline/format-fan-out.js";
-import { InlinePool } from "../pipeline/inline-pool.js";
-import { defaultThreads, FormatPool } from "../pipeline/parallel.js";
+import { defaultThreads, runPool } from "../pipeline/parallel.js";
 import { type ArchiveFile, listArchiveFiles } from "../sources/archive.js";
 import { archiveLocation, DEFAULT_ARCHIVE_PROPERTIES } from "../sources/archive-properties.js";
 import { PARALLEL_MIN_BYTES } from "./early-export.js";
@@ -72,19 +71,15 @@ export async function exportCommand(args: string[]): Promise<number> {
   const fanOut = run.formatter instanceof FanOutFormatter;
   const workers = threads > 1 && totalBytes >= PARALLEL_MIN_BYTES && !fanOut;
   if (!workers) takeEarlyFormatWorkers(0);
-  const pool = fanOut
-    ? undefined
-    : workers
-      ? new FormatPool(run.formatter.options, threads)
-      : new InlinePool(run.formatter.options);
+  const pool = fanOut ? undefined : runPool(run.formatter.options, workers ? threads : 1);
   const stopProgress = showExportProgress(run.summary, files.length, totalBytes);
   const readOptions = { sensorId, maxRecordBytes, afterFile };
   try {
     if (pool === undefined) await exportFiles(files, run.formatter, run.writer, run.summary, readOptions);
-    else await exportFileRuns(files, pool, workers ? threads : 1, run.writer, run.summary, readOptions);
+    else await exportFileRuns(files, pool, run.writer, run.summary, readOptions);
   } finally {
     stopProgress();
-    if (pool instanceof FormatPool) await pool.close();
+    await pool?.close?.();
   }
   return closeRun(run);
 }

@@ -4,7 +4,6 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CheckpointStore } from "../pipeline/checkpoint.js";
 import { type CheckpointedOutput, restoreOutputs, runFollow } from "../pipeline/follow.js";
-import { FanOutFormatter } from "../pipeline/format-fan-out.js";
 import { defaultThreads, runPool } from "../pipeline/parallel.js";
 import { makeDirectory } from "../sinks/directory.js";
 import { FileSink } from "../sinks/index.js";
@@ -94,10 +93,7 @@ export async function followCommand(args: string[]): Promise<number> {
           controller.abort();
         });
   // New records go straight from their bytes to a direct writer (formats/fast/) when one covers the format.
-  const pool =
-    run.formatter instanceof FanOutFormatter || run.formatter.recordWriter === undefined
-      ? undefined
-      : runPool(run.formatter.options, threads);
+  const pool = run.formatter.recordWriter === undefined ? undefined : runPool(run.formatter.options, threads);
   try {
     await runFollow(
       {
@@ -106,7 +102,6 @@ export async function followCommand(args: string[]): Promise<number> {
         state,
         formatter: run.formatter,
         records: pool,
-        threads,
         writer: run.writer,
         outputs,
         summary: run.summary,

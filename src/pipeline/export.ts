@@ -88,6 +88,8 @@ const JOB_BYTES = 1024 * 1024;
 
 /** Formats jobs of record runs: on worker threads (FormatPool, parallel.ts) or in-process (InlinePool). */
 export interface RunPool {
+  /** Jobs it formats at once (its worker threads; 1 in-process). */
+  readonly threads: number;
   /** Memory to read a run of at least `size` bytes into (recycled). */
   readonly alloc: (size: number) => Buffer;
   /** The runs' output, in order; their memory belongs to the pool from now on. */
@@ -101,13 +103,11 @@ export interface RunPool {
 /**
  * exportFiles without an event object per record: files are cut into runs of whole records, formatted in jobs
  * by the pool (direct writers where they cover the format, else decode and the formatter), and the jobs'
- * output written in input order, so the output is byte-identical to exportFiles. `threads`: how many jobs the
- * pool formats at once.
+ * output written in input order, so the output is byte-identical to exportFiles.
  */
 export async function exportFileRuns(
   files: readonly ArchiveFile[],
   pool: RunPool,
-  threads: number,
   writer: LineWriter,
   summary: RunSummary,
   options: ReadOptions & {
@@ -141,7 +141,7 @@ export async function exportFileRuns(
     job = [];
     jobBytes = 0;
     // Jobs formatting or being written, with their memory: bounded.
-    if (inFlight.length >= threads * JOBS_IN_FLIGHT_PER_THREAD) await inFlight.shift();
+    if (inFlight.length >= pool.threads * JOBS_IN_FLIGHT_PER_THREAD) await inFlight.shift();
   };
   const drain = async () => {
     if (job.length > 0) await send();

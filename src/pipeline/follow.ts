@@ -52,10 +52,9 @@ export interface FollowRun {
   /**
    * Formats new records straight from their bytes (the direct writers) instead of decoding each into an event
    * for `formatter`: for a formatter of one format with the same options, and without a stage. On worker
-   * threads (FormatPool) a backlog is caught up on every core; `threads` says how many jobs format at once.
+   * threads (FormatPool) a backlog is caught up on every core.
    */
   records?: RunPool | undefined;
-  threads?: number | undefined;
   log: (line: string) => void;
 }
 
@@ -108,7 +107,7 @@ export async function runFollow(run: FollowRun, signal: AbortSignal): Promise<vo
   // checkpoint first waits for every run in flight: it never saves an offset whose records are not written.
   const inFlight: Promise<void>[] = [];
   let lastWrite: Promise<void> = Promise.resolve();
-  const maxInFlight = Math.max(1, run.threads ?? 1) * JOBS_IN_FLIGHT_PER_THREAD;
+  const maxInFlight = (pool?.threads ?? 1) * JOBS_IN_FLIGHT_PER_THREAD;
   const write = async (formatted: FormattedRun, checkpoint: FileCheckpoint) => {
     summary.addFormatted(formatted);
     // Records that do not decode make the file damaged (--remove keeps it), as when the follower decodes them.

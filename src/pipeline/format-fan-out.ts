@@ -39,6 +39,11 @@ export class FanOutFormatter extends EventFormatter {
     super(options);
   }
 
+  /** No direct record writer: a caller using one would bypass event() and so the outputs in other formats. */
+  override get recordWriter(): EventFormatter["recordWriter"] {
+    return undefined;
+  }
+
   override event(event: SensorEvent): FormatOutcome {
     const outcome = super.event(event);
     for (const route of this.routes) this.feed(route, route.formatter.event(event));

@@ -7,6 +7,7 @@ import { type FormattedRun, type RecordRun, RecordRunFormatter } from "./record-
 import { RecordBuffers } from "./record-buffers.js";
 
 export class InlinePool implements RunPool {
+  readonly threads = 1;
   private readonly formatter: RecordRunFormatter;
   private readonly records = new RecordBuffers(Buffer.allocUnsafeSlow);
 

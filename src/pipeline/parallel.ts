@@ -56,7 +56,10 @@ export class FormatPool implements RunPool {
   private nextId = 0;
   private failure: Error | undefined;
 
-  constructor(options: FormatterOptions, threads: number) {
+  constructor(
+    options: FormatterOptions,
+    readonly threads: number,
+  ) {
     const early = takeEarlyFormatWorkers(threads);
     for (let i = 0; i < threads; i++) {
       const worker = early[i] ?? startFormatWorker();

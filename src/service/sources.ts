@@ -115,8 +115,8 @@ export class FollowSource implements SourceRunner {
     this.started = true;
     const c = this.config;
     const retainHours = c.retain_hours;
-    const threads = defaultThreads();
-    const pool = this.context.direct === undefined ? undefined : runPool(this.context.direct, threads);
+    const direct = this.context.direct;
+    const pool = direct === undefined ? undefined : runPool(direct, defaultThreads());
     try {
       await runFollow(
         {
@@ -125,7 +125,6 @@ export class FollowSource implements SourceRunner {
           state,
           formatter: this.context.formatter,
           records: pool,
-          threads,
           writer: this.context.writer,
           outputs,
           summary: this.summary,
@@ -234,10 +233,9 @@ export class ExportSource implements SourceRunner {
       await exportFiles(this.files, formatter, writer, this.summary, { ...options, stage, signal });
     } else {
       // Records straight from their bytes to the direct writer, on every core (Routing.direct).
-      const threads = defaultThreads();
-      const pool = runPool(direct, threads);
+      const pool = runPool(direct, defaultThreads());
       try {
-        await exportFileRuns(this.files, pool, threads, this.context.writer, this.summary, {
+        await exportFileRuns(this.files, pool, this.context.writer, this.summary, {
           ...options,
           signal,
         });

@@ -43,7 +43,7 @@ async function exported(options: FormatterOptions, archive: string, runs: boolea
   const summary = new RunSummary();
   const files = await listArchiveFiles([archive]);
   // Two jobs in flight per write at least: reading and formatting go on while earlier output is being written.
-  if (runs) await exportFileRuns(files, new InlinePool(options), 2, writer, summary, {});
+  if (runs) await exportFileRuns(files, new InlinePool(options), writer, summary, {});
   else await exportFiles(files, new EventFormatter(options), writer, summary, {});
   return { bytes: sink.bytes, summary };
 }
@@ -112,7 +112,7 @@ describe("export in-process by record runs", () => {
     const files = await listArchiveFiles([archive]);
     const summary = new RunSummary();
     await assert.rejects(
-      exportFileRuns(files, new InlinePool(options), 2, writer, summary, {}),
+      exportFileRuns(files, new InlinePool(options), writer, summary, {}),
       (err: Error) => {
         assert.ok(err instanceof SinkError);
         assert.match(err.message, /\/dev\/full.*ENOSPC/);
